@@ -1,0 +1,7 @@
+"""skprune: pick the rank of low-rank models by group Lasso, greedy pruning and
+fine-tuning, as scikit-learn estimators."""
+
+from .matrix_sensing import GroupLassoMatrixSensing
+
+__all__ = ["GroupLassoMatrixSensing"]
+__version__ = "0.1.0"

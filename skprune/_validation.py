@@ -1,0 +1,53 @@
+"""Input checks for sensing data."""
+
+import scipy.sparse as sp
+from sklearn.utils.validation import validate_data
+
+_SHAPES = (
+    "Pass an array of shape (n_samples, d, d) of sensing matrices A_i, or of "
+    "shape (n_samples, d) of vectors x_i for rank-one measurements A_i = x_i x_i^T."
+)
+
+
+def _check_sensing_shape(X):
+    if sp.issparse(X):
+        return
+    if X.ndim not in (2, 3):
+        raise ValueError(f"X must have 2 or 3 dimensions, got shape {X.shape}. {_SHAPES}")
+    if X.ndim == 3 and X.shape[1] != X.shape[2]:
+        raise ValueError(
+            f"Sensing matrices must be square, got X of shape {X.shape} "
+            f"(matrices of size {X.shape[1]} x {X.shape[2]}). {_SHAPES}"
+        )
+
+
+def validate_sensing_data(estimator, X, y=None, *, reset, accept_3d=True):
+    """Validate sensing inputs ``X`` (and ``y``) with ``validate_data``.
+
+    ``X`` is a 3-D stack of square matrices (when ``accept_3d``) or a 2-D array
+    or CSR matrix of vectors; its ``d`` is ``n_features_in_``. A 2-D ``X`` may
+    predict with a model fitted on 3-D ``X`` of the same ``d`` and vice versa,
+    since both describe measurement matrices of size ``d x d``.
+    """
+    shape = getattr(X, "shape", None)
+    if not reset and shape is not None and len(shape) >= 2:
+        expected = estimator.n_features_in_
+        if shape[1] != expected:
+            raise ValueError(
+                f"X describes measurements of size d={shape[1]} (shape {shape}), "
+                f"but {type(estimator).__name__} was fitted with d={expected}. "
+                f"Pass vectors or matrices of size {expected}."
+            )
+    check_params = {
+        "accept_sparse": "csr",
+        "dtype": "float64",
+        "allow_nd": accept_3d,
+        "reset": reset,
+    }
+    if y is None:
+        X = validate_data(estimator, X, **check_params)
+        _check_sensing_shape(X)
+        return X
+    X, y = validate_data(estimator, X, y, y_numeric=True, **check_params)
+    _check_sensing_shape(X)
+    return X, y

@@ -1,0 +1,310 @@
+r"""The shared train -> prune -> fine-tune core behind every estimator.
+
+Every estimator builds a :class:`~skprune.datafit.QuadraticLeastSquares`, a
+:class:`~skprune.penalty.SmoothGroupLasso` and an initial
+:class:`~skprune.datafit.QuadraticModel`, then calls :func:`estimate_scale`,
+:func:`train`, the pruning rule of :mod:`skprune.pruning` and
+:func:`fine_tune`.
+
+Scale. Before solving, the factor is divided by ``sqrt(sigma)``, the linear
+weights and the intercept by the root mean square of the targets, and the
+objective by the loss of the unpenalized part alone (see
+:class:`ProblemScale`). The solvers therefore see an objective of order one
+whatever the units of ``X`` and ``y``, and ``tol`` means the same thing on
+every problem.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.linalg import eigh
+
+from .datafit import QuadraticLeastSquares, QuadraticModel
+from .penalty import SmoothGroupLasso
+from .solvers import gradient_descent, lbfgs
+
+#: A zero column is considered able to grow when the negative curvature along
+#: its best direction exceeds this fraction of ``ProblemScale.correlation``.
+SADDLE_TOLERANCE = 1e-3
+
+
+@dataclass(frozen=True)
+class ProblemScale:
+    r"""Scales of a problem, read off the data before training.
+
+    With ``(w0, b0)`` the least-squares fit of the unpenalized part alone and
+    ``r0 = y - z . w0 - b0`` its residual, let
+    ``C = (1/n) sum_i r0_i S_i`` be the correlation of that residual with the
+    measurements.
+
+    Attributes
+    ----------
+    correlation : float
+        ``rho``, the largest eigenvalue of ``s C`` over the signs ``s`` that
+        the model's columns take (``lambda_max(C)`` for a PSD model). A zero
+        column can grow from a small initialization only along a direction
+        whose eigenvalue exceeds ``alpha / sqrt(beta)``, so
+        ``alpha_max = sqrt(beta) * rho`` is the smallest penalty at which
+        ``U = 0`` is a local minimum.
+    sigma : float
+        The size of the best rank-one fit ``t v v^T`` along the top eigenvector
+        ``v`` of ``C``: an estimate of the largest eigenvalue of the planted
+        matrix, in the units of ``U U^T``.
+    loss_at_zero : float
+        The loss of the unpenalized part alone (``U = 0``).
+    target_scale : float
+        Root mean square of ``y``.
+    """
+
+    correlation: float
+    sigma: float
+    loss_at_zero: float
+    target_scale: float
+
+
+def unpenalized_model(datafit: QuadraticLeastSquares) -> QuadraticModel:
+    """The model with no column and the least-squares linear part and constant."""
+    coef, intercept = datafit.fit_unpenalized_part()
+    d = datafit.operator.n_features
+    return QuadraticModel(np.zeros((d, 0)), np.zeros(0), coef, intercept)
+
+
+def _top_eigenpair(matrix: np.ndarray, sign: float):
+    """Largest eigenvalue of ``sign * matrix`` and its eigenvector."""
+    eigenvalues, eigenvectors = eigh(matrix)
+    index = -1 if sign > 0 else 0
+    return sign * eigenvalues[index], eigenvectors[:, index]
+
+
+def residual_correlation(datafit: QuadraticLeastSquares, model: QuadraticModel):
+    """``C = (1/n) sum_i (y_i - f_i) S_i``, the negative gradient direction."""
+    residual = datafit.residual(model)
+    return datafit.operator.adjoint_matrix(-residual) / residual.shape[0]
+
+
+def estimate_scale(datafit: QuadraticLeastSquares, signs: np.ndarray) -> ProblemScale:
+    """Read the :class:`ProblemScale` of a problem off its data."""
+    start = unpenalized_model(datafit)
+    correlation = residual_correlation(datafit, start)
+    rho = max(_top_eigenpair(correlation, sign)[0] for sign in np.unique(signs))
+    eigenvalue, direction = max(
+        (_top_eigenpair(correlation, sign) for sign in (1.0, -1.0)),
+        key=lambda pair: pair[0],
+    )
+    along, _ = datafit.operator.forward(direction[:, None], np.ones(1))
+    n_samples = along.shape[0]
+    sigma = eigenvalue * n_samples / float(along @ along) if along.any() else 0.0
+    if not (np.isfinite(sigma) and sigma > 0):
+        sigma = 1.0  # nothing to fit: any positive unit will do
+    loss = datafit.value(start)
+    return ProblemScale(
+        correlation=float(max(rho, 0.0)),
+        sigma=float(sigma),
+        loss_at_zero=float(loss),
+        target_scale=float(np.sqrt(np.mean(datafit.y**2))) or 1.0,
+    )
+
+
+class _ScaledObjective:
+    """The penalized objective as a function of one scaled flat vector."""
+
+    def __init__(self, datafit, penalty, alpha, signs, scale: ProblemScale):
+        self.datafit, self.penalty, self.alpha, self.signs = (
+            datafit,
+            penalty,
+            alpha,
+            signs,
+        )
+        self.factor_scale = np.sqrt(scale.sigma)
+        self.linear_scale = scale.target_scale
+        self.objective_scale = scale.loss_at_zero if scale.loss_at_zero > 0 else 1.0
+        self.shape = (datafit.operator.n_features, signs.shape[0])
+
+    def flatten(self, model: QuadraticModel) -> np.ndarray:
+        return np.concatenate(
+            [
+                model.factor.ravel() / self.factor_scale,
+                model.coef / self.linear_scale,
+                [model.intercept / self.linear_scale] if self.datafit.fit_intercept else [],
+            ]
+        )
+
+    def model(self, x: np.ndarray) -> QuadraticModel:
+        n_factor = self.shape[0] * self.shape[1]
+        n_linear = self.datafit.n_linear
+        factor = x[:n_factor].reshape(self.shape) * self.factor_scale
+        coef = x[n_factor : n_factor + n_linear] * self.linear_scale
+        intercept = x[-1] * self.linear_scale if self.datafit.fit_intercept else 0.0
+        return QuadraticModel(factor, self.signs, coef, float(intercept))
+
+    def __call__(self, x: np.ndarray):
+        model = self.model(x)
+        value, (grad_factor, grad_coef, grad_intercept) = (
+            self.datafit.value_and_gradient(model)
+        )
+        if self.alpha > 0:
+            value += self.alpha * self.penalty.value(model.factor)
+            grad_factor = grad_factor + self.alpha * self.penalty.gradient(model.factor)
+        gradient = np.concatenate(
+            [
+                grad_factor.ravel() * self.factor_scale,
+                grad_coef * self.linear_scale,
+                [grad_intercept * self.linear_scale] if self.datafit.fit_intercept else [],
+            ]
+        )
+        return value / self.objective_scale, gradient / self.objective_scale
+
+
+@dataclass
+class StageResult:
+    """Outcome of :func:`train` or :func:`fine_tune`.
+
+    Attributes
+    ----------
+    model : QuadraticModel
+        Final parameters.
+    objective_curve : ndarray
+        The stage's objective (in the units of the loss) at the start and after
+        every solver iteration; a saddle escape starts a new run, whose start
+        is recorded too.
+    n_iter : int
+        Solver iterations, over all runs of the stage.
+    converged : bool
+        Whether the stage met its stopping rule within its iteration limit.
+    n_escapes : int
+        Saddle escapes performed (always 0 for fine-tuning).
+    """
+
+    model: QuadraticModel
+    objective_curve: np.ndarray
+    n_iter: int
+    converged: bool
+    n_escapes: int = 0
+
+
+def _escape_direction(datafit, penalty, alpha, model, scale):
+    """A zero column and a direction along which the objective curves down.
+
+    Adding ``t v`` to column ``j`` changes the loss by ``-s_j t^2 v^T C v``
+    and the penalty by ``alpha * phi(s_j) t^2 / 2`` to second order, with
+    ``phi`` the penalty's :meth:`~SmoothGroupLasso.column_curvature`. Among the
+    smallest column of each sign, return ``(j, v)`` with the most negative
+    curvature, or ``None`` when no curvature is below
+    ``-SADDLE_TOLERANCE * scale.correlation``: then no column can grow, and the
+    point is an approximate second-order stationary point for the columns that
+    are near zero.
+    """
+    if alpha == 0 and model.factor.shape[1] == 0:
+        return None
+    correlation = residual_correlation(datafit, model)
+    squared_norms = np.sum(model.factor**2, axis=0)
+    threshold = 0.5 * alpha * penalty.column_curvature(squared_norms)
+    best = None
+    for sign in np.unique(model.signs):
+        columns = np.flatnonzero(model.signs == sign)
+        column = columns[np.argmin(squared_norms[columns])]
+        eigenvalue, direction = _top_eigenpair(correlation, sign)
+        gap = eigenvalue - threshold[column]
+        if gap > SADDLE_TOLERANCE * scale.correlation and (
+            best is None or gap > best[0]
+        ):
+            best = (gap, column, direction)
+    return None if best is None else best[1:]
+
+
+def train(
+    datafit: QuadraticLeastSquares,
+    penalty: SmoothGroupLasso,
+    alpha: float,
+    model: QuadraticModel,
+    scale: ProblemScale,
+    *,
+    max_iter: int,
+    tol: float,
+    escape_step: float,
+    verbose: int = 0,
+) -> StageResult:
+    """Minimize ``L + alpha * R_beta`` from ``model`` to a second-order point.
+
+    Runs L-BFGS; when it stops, checks whether the smallest column of some
+    sign could still grow (:func:`_escape_direction`). If so, it adds
+    ``escape_step`` times that direction to the column and runs L-BFGS again,
+    within ``max_iter`` iterations in all.
+    """
+    objective = _ScaledObjective(datafit, penalty, alpha, model.signs, scale)
+    curve, n_iter, n_escapes, converged = [], 0, 0, False
+    while n_iter < max_iter:
+        result = lbfgs(
+            objective,
+            objective.flatten(model),
+            max_iter=max_iter - n_iter,
+            tol=tol,
+            verbose=verbose,
+            label="train",
+        )
+        model = objective.model(result.x)
+        curve.extend(result.objective_curve)
+        n_iter += result.n_iter
+        if not result.converged:
+            break
+        escape = _escape_direction(datafit, penalty, alpha, model, scale)
+        if escape is None or n_escapes >= model.factor.shape[1]:
+            converged = True
+            break
+        column, direction = escape
+        factor = model.factor.copy()
+        factor[:, column] += escape_step * direction
+        model = QuadraticModel(factor, model.signs, model.coef, model.intercept)
+        n_escapes += 1
+        if verbose:
+            print(f"[train] saddle escape {n_escapes}: column {column} can grow")
+    curve = np.asarray(curve) * objective.objective_scale
+    return StageResult(model, curve, n_iter, converged, n_escapes)
+
+
+def fine_tune(
+    datafit: QuadraticLeastSquares,
+    model: QuadraticModel,
+    scale: ProblemScale,
+    *,
+    solver: str,
+    max_iter: int,
+    tol: float,
+    verbose: int = 0,
+) -> StageResult:
+    """Minimize the unpenalized loss ``L`` from ``model`` (its columns are kept).
+
+    ``solver`` is ``"lbfgs"`` or ``"gd"`` (gradient descent with Armijo
+    backtracking, whose linear rate the theory describes).
+    """
+    if max_iter == 0:
+        return StageResult(model, np.array([datafit.value(model)]), 0, True)
+    objective = _ScaledObjective(datafit, None, 0.0, model.signs, scale)
+    run = lbfgs if solver == "lbfgs" else gradient_descent
+    result = run(
+        objective,
+        objective.flatten(model),
+        max_iter=max_iter,
+        tol=tol,
+        verbose=verbose,
+        label="fine-tune",
+    )
+    curve = np.asarray(result.objective_curve) * objective.objective_scale
+    return StageResult(objective.model(result.x), curve, result.n_iter, result.converged)
+
+
+def initial_model(
+    datafit: QuadraticLeastSquares,
+    signs: np.ndarray,
+    scale: ProblemScale,
+    init_scale: float,
+    random_state: np.random.RandomState,
+) -> QuadraticModel:
+    """Small random factor (column norms about ``init_scale * sqrt(sigma)``)
+    next to the least-squares unpenalized part."""
+    start = unpenalized_model(datafit)
+    d = datafit.operator.n_features
+    factor = random_state.standard_normal((d, signs.shape[0]))
+    factor *= init_scale * np.sqrt(scale.sigma / d)
+    return QuadraticModel(factor, signs, start.coef, start.intercept)
+

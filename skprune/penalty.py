@@ -1,0 +1,47 @@
+"""The smooth group-Lasso penalty on the columns of a factor."""
+
+import numpy as np
+
+
+class SmoothGroupLasso:
+    r"""Smooth group Lasso over the columns ``u_j`` of a factor ``U``.
+
+    .. math::
+
+        R_\beta(U) = \sum_j \frac{\|u_j\|_2^2}{\sqrt{\|u_j\|_2^2 + \beta}}
+
+    Each term behaves like ``||u_j||`` for ``||u_j||^2 >> beta`` and like
+    ``||u_j||^2 / sqrt(beta)`` near zero, so ``R_beta`` is smooth everywhere
+    and tends to the group Lasso ``sum_j ||u_j||`` as ``beta -> 0``. With
+    ``s = ||u_j||^2`` its gradient with respect to ``u_j`` is
+
+    .. math::
+
+        \nabla_{u_j} R_\beta = \frac{s + 2\beta}{(s + \beta)^{3/2}}\, u_j .
+
+    Parameters
+    ----------
+    beta : float
+        Smoothing, in the units of a squared column norm; must be positive.
+    """
+
+    def __init__(self, beta: float):
+        if not beta > 0:
+            raise ValueError(f"beta must be positive, got {beta!r}.")
+        self.beta = beta
+
+    def value(self, U: np.ndarray) -> float:
+        squared_norms = np.sum(U**2, axis=0)
+        return float(np.sum(squared_norms / np.sqrt(squared_norms + self.beta)))
+
+    def gradient(self, U: np.ndarray) -> np.ndarray:
+        return U * self.column_curvature(np.sum(U**2, axis=0))
+
+    def column_curvature(self, squared_norms: np.ndarray) -> np.ndarray:
+        """Factor ``(s + 2 beta) / (s + beta)^{3/2}`` of the gradient per column.
+
+        At ``s = 0`` it equals ``2 / sqrt(beta)``: twice the curvature that a
+        zero column feels, which decides whether it can start to grow.
+        """
+        shifted = squared_norms + self.beta
+        return (squared_norms + 2 * self.beta) / shifted**1.5

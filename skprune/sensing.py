@@ -1,0 +1,97 @@
+"""Sensing operators: the linear map ``M -> (<A_i, M>)_i`` of matrix sensing.
+
+A sensing operator knows ``n_samples`` measurement matrices ``A_i`` of size
+``d x d`` and offers the two products every solver needs for a factored model
+``M = U D U^T`` (``D = diag(signs)``, ``signs`` in ``{-1, +1}``):
+
+``forward(U, signs)``
+    the predictions ``<A_i, U D U^T>`` for all ``i``, and a cache;
+``adjoint_times(residual, U, cache)``
+    ``sum_i residual_i S_i U`` with ``S_i = (A_i + A_i^T) / 2``, reusing the
+    cache of the ``forward`` call made with the same ``U``;
+``adjoint_matrix(residual)``
+    the ``d x d`` matrix ``sum_i residual_i S_i``.
+
+Only the symmetric part ``S_i`` of ``A_i`` enters, because
+``<A_i, M> = <S_i, M>`` for symmetric ``M``.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+
+class DenseSensing:
+    """Sensing with a dense stack of ``d x d`` matrices.
+
+    Stores the symmetric parts once, flattened to ``(n_samples, d * d)``, so
+    that ``forward`` is one matrix-vector product with ``vec(U D U^T)`` and
+    ``adjoint_matrix`` one vector-matrix product: ``O(n d^2)`` each, plus
+    ``O(d^2 k)`` to form ``U D U^T`` and multiply by ``U``.
+
+    Parameters
+    ----------
+    matrices : ndarray of shape (n_samples, d, d)
+        The sensing matrices ``A_i``.
+    """
+
+    def __init__(self, matrices: np.ndarray):
+        n_samples, d, _ = matrices.shape
+        self.n_samples, self.n_features = n_samples, d
+        symmetric = 0.5 * (matrices + matrices.transpose(0, 2, 1))
+        self._flat = symmetric.reshape(n_samples, d * d)
+
+    def forward(self, U, signs):
+        gram = (U * signs) @ U.T
+        return self._flat @ gram.ravel(), None
+
+    def adjoint_matrix(self, residual):
+        d = self.n_features
+        return (residual @ self._flat).reshape(d, d)
+
+    def adjoint_times(self, residual, U, cache=None):
+        return self.adjoint_matrix(residual) @ U
+
+
+class RankOneSensing:
+    """Sensing with rank-one matrices ``A_i = x_i x_i^T``.
+
+    Never forms a ``d x d`` matrix per sample: ``forward`` computes
+    ``Z = X U`` and ``sum_j signs_j Z_ij^2``; ``adjoint_times`` reuses ``Z``
+    and returns ``X^T (residual * Z)``. Both cost ``O(n d k)`` (``O(nnz k)``
+    for sparse ``X``).
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, d)
+        The vectors ``x_i``; a sparse matrix is used as it is.
+    """
+
+    def __init__(self, X):
+        self.n_samples, self.n_features = X.shape
+        self._X = X
+
+    def forward(self, U, signs):
+        projections = np.asarray(self._X @ U)
+        return (projections**2) @ signs, projections
+
+    def adjoint_times(self, residual, U, cache=None):
+        projections = np.asarray(self._X @ U) if cache is None else cache
+        return np.asarray(self._X.T @ (residual[:, None] * projections))
+
+    def adjoint_matrix(self, residual):
+        if sp.issparse(self._X):
+            weighted = sp.diags(residual) @ self._X
+            return np.asarray((self._X.T @ weighted).toarray())
+        return self._X.T @ (residual[:, None] * self._X)
+
+
+def make_sensing_operator(X):
+    """Return the sensing operator for validated ``X``.
+
+    A 3-D array holds sensing matrices (:class:`DenseSensing`); a 2-D array or
+    sparse matrix holds vectors of rank-one measurements
+    (:class:`RankOneSensing`).
+    """
+    if not sp.issparse(X) and X.ndim == 3:
+        return DenseSensing(X)
+    return RankOneSensing(X)

@@ -1,0 +1,130 @@
+"""Solvers that minimize a smooth objective given as ``x -> (f(x), grad f(x))``.
+
+They know nothing of factors or penalties: the caller flattens its parameters
+into a vector. Both return a :class:`SolverResult` with the objective after
+every iteration.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import minimize
+
+Objective = Callable[[np.ndarray], tuple[float, np.ndarray]]
+
+
+@dataclass
+class SolverResult:
+    """Outcome of a solver run.
+
+    Attributes
+    ----------
+    x : ndarray
+        Final iterate.
+    objective_curve : list of float
+        Objective at the start and after every iteration.
+    n_iter : int
+        Iterations run.
+    converged : bool
+        Whether the stopping rule was met before ``max_iter``.
+    """
+
+    x: np.ndarray
+    objective_curve: list
+    n_iter: int
+    converged: bool
+
+
+def _check_finite(value, gradient):
+    if not (np.isfinite(value) and np.all(np.isfinite(gradient))):
+        raise FloatingPointError(
+            "the objective or its gradient is not finite: the iterates diverged. "
+            "Check the scale of X and y, or lower the initialization scale."
+        )
+
+
+def lbfgs(
+    objective: Objective,
+    x0: np.ndarray,
+    *,
+    max_iter: int,
+    tol: float,
+    verbose: int = 0,
+    label: str = "L-BFGS",
+) -> SolverResult:
+    """Minimize with scipy's L-BFGS-B (no bounds).
+
+    Stops when the relative decrease of ``f`` in one iteration falls below
+    ``tol`` or the largest gradient entry falls below ``tol``.
+    """
+    curve = []
+
+    def checked(x):
+        value, gradient = objective(x)
+        _check_finite(value, gradient)
+        if not curve:
+            curve.append(value)
+        return value, gradient
+
+    def record(intermediate_result):
+        curve.append(float(intermediate_result.fun))
+        if verbose > 1:
+            print(f"[{label}] iteration {len(curve) - 1}: objective {curve[-1]:.6e}")
+
+    result = minimize(
+        checked,
+        x0,
+        jac=True,
+        method="L-BFGS-B",
+        callback=record,
+        options={"maxiter": max_iter, "ftol": tol, "gtol": tol},
+    )
+    converged = result.status == 0
+    return SolverResult(result.x, curve, int(result.nit), converged)
+
+
+def gradient_descent(
+    objective: Objective,
+    x0: np.ndarray,
+    *,
+    max_iter: int,
+    tol: float,
+    verbose: int = 0,
+    label: str = "gradient descent",
+) -> SolverResult:
+    """Gradient descent with an Armijo backtracking step.
+
+    Each iteration starts from twice the previous accepted step and halves it
+    until ``f(x - t g) <= f(x) - t ||g||^2 / 2``. Stops when the relative
+    decrease of ``f`` in one iteration falls below ``tol``.
+    """
+    x = np.array(x0, dtype=float)
+    value, gradient = objective(x)
+    _check_finite(value, gradient)
+    curve = [value]
+    step = 1.0
+    for iteration in range(1, max_iter + 1):
+        squared_gradient = float(gradient @ gradient)
+        if squared_gradient == 0.0:
+            return SolverResult(x, curve, iteration - 1, True)
+        step *= 2.0
+        while True:
+            candidate = x - step * gradient
+            new_value, new_gradient = objective(candidate)
+            if np.isfinite(new_value) and (
+                new_value <= value - 0.5 * step * squared_gradient
+            ):
+                break
+            step *= 0.5
+            if step < 1e-20:
+                return SolverResult(x, curve, iteration - 1, True)
+        _check_finite(new_value, new_gradient)
+        decrease = value - new_value
+        x, value, gradient = candidate, new_value, new_gradient
+        curve.append(value)
+        if verbose > 1:
+            print(f"[{label}] iteration {iteration}: objective {value:.6e}")
+        if decrease <= tol * max(abs(value), np.finfo(float).tiny):
+            return SolverResult(x, curve, iteration, True)
+    return SolverResult(x, curve, max_iter, False)
