@@ -71,8 +71,9 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator):
     # -- what subclasses provide -------------------------------------------
 
     @abstractmethod
-    def _validate_X(self, X, *, y=None, reset):
-        """Validate ``X`` (and ``y`` when given) as ``validate_data`` does."""
+    def _validate_X(self, X, *, y="no_validation", reset):
+        """Validate ``X`` (and ``y`` unless ``"no_validation"``) as
+        ``validate_data`` does."""
 
     @abstractmethod
     def _make_datafit(self, X, y) -> QuadraticLeastSquares:

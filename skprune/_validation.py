@@ -21,7 +21,7 @@ def _check_sensing_shape(X):
         )
 
 
-def validate_sensing_data(estimator, X, y=None, *, reset, accept_3d=True):
+def validate_sensing_data(estimator, X, y="no_validation", *, reset, accept_3d=True):
     """Validate sensing inputs ``X`` (and ``y``) with ``validate_data``.
 
     ``X`` is a 3-D stack of square matrices (when ``accept_3d``) or a 2-D array
@@ -34,9 +34,11 @@ def validate_sensing_data(estimator, X, y=None, *, reset, accept_3d=True):
         expected = estimator.n_features_in_
         if shape[1] != expected:
             raise ValueError(
-                f"X describes measurements of size d={shape[1]} (shape {shape}), "
-                f"but {type(estimator).__name__} was fitted with d={expected}. "
-                f"Pass vectors or matrices of size {expected}."
+                f"X has {shape[1]} features, but {type(estimator).__name__} is "
+                f"expecting {expected} features as input: X of shape {shape} "
+                f"describes measurements of size d={shape[1]}, the model was "
+                f"fitted with d={expected}. Pass vectors or matrices of size "
+                f"{expected}."
             )
     check_params = {
         "accept_sparse": "csr",
@@ -44,7 +46,7 @@ def validate_sensing_data(estimator, X, y=None, *, reset, accept_3d=True):
         "allow_nd": accept_3d,
         "reset": reset,
     }
-    if y is None:
+    if isinstance(y, str) and y == "no_validation":
         X = validate_data(estimator, X, **check_params)
         _check_sensing_shape(X)
         return X

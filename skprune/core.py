@@ -277,9 +277,9 @@ def fine_tune(
     ``solver`` is ``"lbfgs"`` or ``"gd"`` (gradient descent with Armijo
     backtracking, whose linear rate the theory describes).
     """
-    if max_iter == 0:
-        return StageResult(model, np.array([datafit.value(model)]), 0, True)
     objective = _ScaledObjective(datafit, None, 0.0, model.signs, scale)
+    if max_iter == 0 or objective.flatten(model).size == 0:
+        return StageResult(model, np.array([datafit.value(model)]), 0, True)
     run = lbfgs if solver == "lbfgs" else gradient_descent
     result = run(
         objective,

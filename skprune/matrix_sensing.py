@@ -152,7 +152,7 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
     (10, 2)
     """
 
-    def _validate_X(self, X, *, y=None, reset):
+    def _validate_X(self, X, *, y="no_validation", reset):
         return validate_sensing_data(self, X, y, reset=reset)
 
     def _make_datafit(self, X, y):
