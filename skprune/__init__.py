@@ -2,6 +2,7 @@
 fine-tuning, as scikit-learn estimators."""
 
 from .matrix_sensing import GroupLassoMatrixSensing
+from .quadratic_net import QuadraticNetPruner
 
-__all__ = ["GroupLassoMatrixSensing"]
+__all__ = ["GroupLassoMatrixSensing", "QuadraticNetPruner"]
 __version__ = "0.1.0"

@@ -46,7 +46,7 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator):
         n_components=None,
         *,
         alpha=0.1,
-        beta=1e-2,
+        beta=0.05,
         prune_threshold="auto",
         max_iter=1000,
         tol=1e-7,
@@ -139,8 +139,9 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator):
         self.stage_times_ = {"train": perf_counter() - start}
         if not trained.converged:
             warnings.warn(
-                f"Training stopped at max_iter={self.max_iter} before the "
-                "objective converged; increase max_iter or tol.",
+                f"Training did not converge within max_iter={self.max_iter} "
+                "iterations (stopping rule: see tol); increase max_iter, or "
+                "loosen tol.",
                 ConvergenceWarning,
                 stacklevel=2,
             )
@@ -193,9 +194,10 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator):
                 "Every column's norm is below the prune threshold "
                 f"{self.prune_threshold_:.3e} (largest norm "
                 f"{np.max(self.column_norms_, initial=0.0):.3e}), so the model "
-                "keeps no column and predicts only its unpenalized part. The "
-                "penalty is too strong for this data: lower alpha, or lower the "
-                "threshold.",
+                "keeps no column and predicts with its unpenalized part alone "
+                "(zero when it has none). Either the data hold no low-rank "
+                "structure above the penalty, or the penalty is too strong for "
+                "them: lower alpha, or lower the threshold.",
                 UserWarning,
                 stacklevel=2,
             )
@@ -242,8 +244,9 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator):
         )
         if not tuned.converged:
             warnings.warn(
-                f"Fine-tuning stopped at refit_max_iter={self.refit_max_iter} "
-                "before the loss converged; increase refit_max_iter or tol.",
+                "Fine-tuning did not converge within "
+                f"refit_max_iter={self.refit_max_iter} iterations (stopping rule: "
+                "see tol); increase refit_max_iter, or loosen tol.",
                 ConvergenceWarning,
                 stacklevel=3,
             )

@@ -3,6 +3,8 @@
 from dataclasses import dataclass, replace
 
 import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import lsqr
 
 
 @dataclass(frozen=True)
@@ -100,14 +102,15 @@ class QuadraticLeastSquares:
 
     def fit_unpenalized_part(self) -> tuple[np.ndarray, float]:
         """Least-squares ``(w, b)`` of the linear term and constant alone (``U = 0``)."""
-        columns = []
-        if self.linear_design is not None:
-            design = self.linear_design
-            columns.append(design.toarray() if hasattr(design, "toarray") else design)
+        columns = [] if self.linear_design is None else [self.linear_design]
         if self.fit_intercept:
             columns.append(np.ones((self.y.shape[0], 1)))
         if not columns:
             return np.zeros(0), 0.0
-        solution = np.linalg.lstsq(np.hstack(columns), self.y, rcond=None)[0]
+        if sp.issparse(self.linear_design):
+            design = sp.hstack(columns, format="csr")
+            solution = lsqr(design, self.y, atol=1e-12, btol=1e-12)[0]
+        else:
+            solution = np.linalg.lstsq(np.hstack(columns), self.y, rcond=None)[0]
         intercept = float(solution[-1]) if self.fit_intercept else 0.0
         return solution[: self.n_linear], intercept

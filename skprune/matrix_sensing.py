@@ -52,8 +52,9 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
         ``None`` uses ``d``.
     alpha : float, default=0.1
         Penalty strength as a fraction of ``alpha_max_`` (see above). ``0``
-        trains without the penalty; ``alpha >= 1`` prunes every column.
-    beta : float, default=1e-2
+        trains without the penalty; for ``alpha >= 1`` ``U = 0`` is a local
+        minimum, so training from the small start keeps no column.
+    beta : float, default=0.05
         Smoothing of the penalty relative to ``sigma`` (see above).
     prune_threshold : "auto" or float, default="auto"
         ``"auto"`` prunes columns of norm at most ``sqrt(beta_abs)``, where the
@@ -63,9 +64,11 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
     max_iter : int, default=1000
         Iteration limit of the training stage, over all its L-BFGS runs.
     tol : float, default=1e-7
-        Both stages stop when an iteration lowers the objective by less than
-        ``tol`` relative to its value; L-BFGS also stops when no gradient
-        entry exceeds ``tol`` (the objective is scaled to be of order one).
+        The solvers work on the objective divided by the loss of ``U = 0``
+        (so it starts near one) in rescaled variables. A stage has converged
+        when no gradient entry exceeds ``tol``, or when an iteration lowers
+        the scaled objective by at most ``tol * max(objective, 1)`` and no
+        gradient entry exceeds ``sqrt(tol)`` (see :func:`skprune.solvers.lbfgs`).
     refit_max_iter : int, default=1000
         Iteration limit of the fine-tuning stage; ``0`` skips it.
     refit_solver : {"lbfgs", "gd"}, default="lbfgs"

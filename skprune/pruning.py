@@ -21,9 +21,13 @@ def resolve_threshold(prune_threshold, column_norms: np.ndarray, beta: float) ->
     beta : float
         The absolute smoothing of the penalty.
     """
-    if isinstance(prune_threshold, str):
+    if isinstance(prune_threshold, str) and prune_threshold == "auto":
         return float(np.sqrt(beta))
-    if not isinstance(prune_threshold, numbers.Real) or not 0 <= prune_threshold < 1:
+    if (
+        isinstance(prune_threshold, str)
+        or not isinstance(prune_threshold, numbers.Real)
+        or not 0 <= prune_threshold < 1
+    ):
         raise ValueError(
             "prune_threshold must be 'auto' or a float in [0, 1) giving the "
             f"threshold as a fraction of the largest column norm; got {prune_threshold!r}."

@@ -52,11 +52,15 @@ def lbfgs(
     tol: float,
     verbose: int = 0,
     label: str = "L-BFGS",
+    max_restarts: int = 3,
 ) -> SolverResult:
     """Minimize with scipy's L-BFGS-B (no bounds).
 
-    Stops when the relative decrease of ``f`` in one iteration falls below
-    ``tol`` or the largest gradient entry falls below ``tol``.
+    Converged means: no gradient entry exceeds ``tol``, or an iteration lowered
+    ``f`` by at most ``tol * max(|f|, 1)`` and no gradient entry exceeds
+    ``sqrt(tol)``. A stop on the decrease alone with a larger gradient (one
+    poor iteration) restarts L-BFGS from there with fresh memory, at most
+    ``max_restarts`` times, within ``max_iter`` iterations in all.
     """
     curve = []
 
@@ -72,16 +76,22 @@ def lbfgs(
         if verbose > 1:
             print(f"[{label}] iteration {len(curve) - 1}: objective {curve[-1]:.6e}")
 
-    result = minimize(
-        checked,
-        x0,
-        jac=True,
-        method="L-BFGS-B",
-        callback=record,
-        options={"maxiter": max_iter, "ftol": tol, "gtol": tol},
-    )
-    converged = result.status == 0
-    return SolverResult(result.x, curve, int(result.nit), converged)
+    x, n_iter = np.asarray(x0, dtype=float), 0
+    for _ in range(max_restarts + 1):
+        result = minimize(
+            checked,
+            x,
+            jac=True,
+            method="L-BFGS-B",
+            callback=record,
+            options={"maxiter": max_iter - n_iter, "ftol": tol, "gtol": tol},
+        )
+        x, n_iter = result.x, n_iter + int(result.nit)
+        if np.max(np.abs(result.jac), initial=0.0) <= np.sqrt(tol):
+            return SolverResult(x, curve, n_iter, True)
+        if n_iter >= max_iter:
+            break
+    return SolverResult(x, curve, n_iter, False)
 
 
 def gradient_descent(
@@ -96,8 +106,9 @@ def gradient_descent(
     """Gradient descent with an Armijo backtracking step.
 
     Each iteration starts from twice the previous accepted step and halves it
-    until ``f(x - t g) <= f(x) - t ||g||^2 / 2``. Stops when the relative
-    decrease of ``f`` in one iteration falls below ``tol``.
+    until ``f(x - t g) <= f(x) - t ||g||^2 / 2``. Converged means: an
+    iteration lowered ``f`` by at most ``tol * max(|f|, 1)`` (the rule of
+    :func:`lbfgs`), or no step lowers ``f`` any more.
     """
     x = np.array(x0, dtype=float)
     value, gradient = objective(x)
@@ -125,6 +136,6 @@ def gradient_descent(
         curve.append(value)
         if verbose > 1:
             print(f"[{label}] iteration {iteration}: objective {value:.6e}")
-        if decrease <= tol * max(abs(value), np.finfo(float).tiny):
+        if decrease <= tol * max(abs(value), 1.0):
             return SolverResult(x, curve, iteration, True)
     return SolverResult(x, curve, max_iter, False)

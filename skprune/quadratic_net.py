@@ -1,0 +1,299 @@
+"""Two-layer networks with quadratic activations, pruned to the right width."""
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.sparsefuncs import mean_variance_axis
+from sklearn.utils.validation import validate_data
+
+from ._base import BaseGroupLassoPruner
+from .datafit import QuadraticLeastSquares
+from .sensing import RankOneSensing
+
+
+class QuadraticNetPruner(BaseGroupLassoPruner):
+    r"""Two-layer network with quadratic activations whose width is pruned.
+
+    The network is
+
+    .. math::
+
+        f(x) = \sum_{j=1}^{k} a_j\,(w_j^\top \tilde x)^2 + v^\top \tilde x + b,
+        \qquad \tilde x = (x - \mu) / s,
+
+    with hidden weights ``W = [w_1, ..., w_k]``, fixed output signs
+    ``a_j`` in ``{+1, -1}``, an unpenalized linear term ``v`` and intercept
+    ``b``. Its quadratic part is the form ``x~^T W D W^T x~`` with
+    ``D = diag(a)``, so fitting it is matrix sensing with rank-one
+    measurements ``x~ x~^T`` (see :class:`GroupLassoMatrixSensing`), and the
+    same three stages choose the width:
+
+    1. **Train** ``k = n_components`` neurons from a small random start,
+       minimizing
+
+       .. math::
+
+           F(W, v, b) = \frac{1}{2n}\sum_{i=1}^{n}\big(f(x_i) - y_i\big)^2
+               + \lambda \sum_{j=1}^{k}
+                 \frac{\|w_j\|_2^2}{\sqrt{\|w_j\|_2^2 + \beta_{\mathrm{abs}}}}
+
+       with L-BFGS and saddle escapes, to an approximate second-order
+       stationary point.
+    2. **Prune** every neuron whose hidden-weight norm ``||w_j||`` is at most
+       the threshold.
+    3. **Fine-tune** the kept neurons, ``v`` and ``b`` on the unpenalized loss.
+
+    **What is penalized.** Each neuron's group is all of its trainable
+    weights, its column ``w_j``; ``v`` and ``b`` are not penalized, so linear
+    trends cost nothing. The output weights are fixed to ``a_j = +-1``
+    rather than learned: a learned ``a_j`` would make
+    ``(w_j, a_j) -> (c w_j, a_j / c^2)`` a symmetry of ``f``, along which a
+    penalty on ``w_j`` alone could be made as small as one likes. With
+    ``|a_j| = 1`` there is no such rescaling, neuron ``j`` contributes exactly
+    ``||w_j||^2`` times a unit quadratic form, and its norm is a meaningful
+    measure of its importance. Fixing the signs loses nothing: any quadratic
+    form with ``p`` positive and ``q`` negative eigenvalues is
+    ``W D W^T`` with ``p`` neurons of sign ``+1`` and ``q`` of sign ``-1``.
+    Because inputs are standardized, the norms are also unaffected by the
+    units of the features.
+
+    The penalty is scale-aware as in :class:`GroupLassoMatrixSensing`:
+    ``beta_abs = beta * sigma`` and ``lambda = alpha * alpha_max_``, where
+    ``alpha_max_ = sqrt(beta_abs) * rho`` is the smallest penalty at which no
+    neuron can grow from zero. Here ``rho`` is the largest eigenvalue of
+    ``a C`` over the signs ``a`` in use, ``C = (1/n) sum_i r_i x~_i x~_i^T``
+    the correlation of the residual ``r`` of the linear part alone with the
+    measurements, and ``sigma`` the size of the best rank-one fit along the
+    top eigenvector of ``C``.
+
+    Parameters
+    ----------
+    n_components : int, default=None
+        Number of hidden neurons ``k`` before pruning. ``None`` uses
+        ``2 * n_features`` for ``output_signs="mixed"`` (any signature fits)
+        and ``n_features`` for ``"positive"``.
+    output_signs : {"mixed", "positive"}, default="mixed"
+        ``"mixed"``: the first ``ceil(k / 2)`` neurons have ``a_j = +1``, the
+        others ``-1``, so indefinite quadratic forms are fit. ``"positive"``:
+        every ``a_j = +1``, the network of the paper (a PSD form).
+    fit_linear : bool, default=True
+        Whether to fit the unpenalized linear term ``v``.
+    fit_intercept : bool, default=True
+        Whether to fit the unpenalized intercept ``b``.
+    standardize : bool, default=True
+        Whether to divide each feature by its standard deviation (features of
+        zero variance are left unscaled) and, when ``X`` is dense and both
+        ``fit_linear`` and ``fit_intercept`` hold, subtract its mean first.
+        Centering is skipped otherwise because the shift it causes is a
+        linear term and a constant that the model could not represent, and for
+        sparse ``X`` because it would densify it. Fitted attributes are in
+        the original units. This replaces the ``StandardScaler`` that
+        ``MLPRegressor`` users put in front of a network.
+    alpha : float, default=0.15
+        Penalty strength as a fraction of ``alpha_max_``; ``0`` trains without
+        the penalty; for ``alpha >= 1`` no neuron can grow from the small start.
+    beta : float, default=0.05
+        Smoothing of the penalty relative to ``sigma``.
+    prune_threshold : "auto" or float, default="auto"
+        ``"auto"`` prunes neurons with ``||w_j|| <= sqrt(beta_abs)`` (in
+        standardized units). A float ``t`` in ``[0, 1)`` prunes neurons whose
+        norm is at most ``t`` times the largest.
+    max_iter : int, default=1000
+        Iteration limit of the training stage, over all its L-BFGS runs.
+    tol : float, default=1e-7
+        Stopping rule of both stages, as in :class:`GroupLassoMatrixSensing`.
+    refit_max_iter : int, default=1000
+        Iteration limit of the fine-tuning stage; ``0`` skips it.
+    refit_solver : {"lbfgs", "gd"}, default="lbfgs"
+        Solver of the fine-tuning stage.
+    init_scale : float, default=1e-3
+        Hidden-weight norms of the random start, relative to ``sqrt(sigma)``.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the random start.
+    verbose : int, default=0
+        ``1`` prints a line per stage, ``2`` also every solver iteration.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_features_in_, n_components_)
+        Hidden weights of the kept neurons, in the units of the original
+        features: ``f(x) = sum_j output_weights_[j] (x @ components_[:, j])**2
+        + x @ coef_ + intercept_``.
+    output_weights_ : ndarray of shape (n_components_,)
+        The signs ``a_j`` of the kept neurons.
+    coef_ : ndarray of shape (n_features_in_,)
+        The linear term in original units (zeros when ``fit_linear=False``);
+        it includes the linear part that centering moves out of the neurons.
+    intercept_ : float
+        The constant in original units.
+    n_components_ : int
+        Number of neurons kept.
+    support_ : ndarray of shape (k,), dtype=bool
+        Which trained neurons were kept.
+    column_norms_ : ndarray of shape (k,)
+        Norms ``||w_j||`` of the trained neurons in standardized units, before
+        pruning.
+    trained_components_ : ndarray of shape (n_features_in_, k)
+        The trained hidden weights in standardized units, before pruning.
+    x_offset_ : ndarray of shape (n_features_in_,)
+        The mean ``mu`` subtracted from the features (zeros when not centering).
+    x_scale_ : ndarray of shape (n_features_in_,)
+        The scale ``s`` dividing the features (ones when not standardizing).
+    alpha_, alpha_max_, beta_, prune_threshold_ : float
+        The absolute penalty, its maximal useful value, the absolute smoothing
+        and the absolute norm threshold of the last pruning.
+    n_iter_ : int
+        Iterations of the training stage.
+    n_saddle_escapes_ : int
+        Times training pushed a neuron out of a saddle.
+    objective_curve_ : ndarray
+        ``F`` at the start and after every training iteration.
+    refit_n_iter_ : int
+        Iterations of the last fine-tuning.
+    refit_loss_curve_ : ndarray
+        The unpenalized loss at the start and after every fine-tuning iteration.
+    stage_times_ : dict
+        Wall-clock seconds of the ``"train"``, ``"prune"`` and ``"refit"``
+        stages of :meth:`fit`.
+    n_features_in_ : int
+        Number of features.
+
+    See Also
+    --------
+    GroupLassoMatrixSensing : The same pipeline for general sensing matrices.
+    sklearn.neural_network.MLPRegressor : Networks of fixed width.
+
+    Notes
+    -----
+    ``X`` may be dense or CSR; one evaluation of ``F`` and its gradient costs
+    ``O(n d k)`` (``O(nnz k)`` for sparse ``X``) and never forms a
+    ``d x d`` matrix per sample. With ``output_signs="positive"``,
+    ``fit_linear=False``, ``fit_intercept=False`` and ``standardize=False``
+    this is exactly the network of the reference below.
+
+    References
+    ----------
+    N. Rajaraman, Devvrit, A. Mokhtari, K. Ramchandran. "Greedy Pruning with
+    Group Lasso Provably Generalizes for Matrix Sensing and Neural Networks
+    with Quadratic Activations", NeurIPS 2023.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skprune import QuadraticNetPruner
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.standard_normal((500, 6))
+    >>> y = (X[:, 0] + X[:, 1]) ** 2 - X[:, 2] ** 2 + X[:, 3] + 1.0
+    >>> net = QuadraticNetPruner(random_state=0).fit(X, y)
+    >>> net.n_components_, net.output_weights_.tolist()
+    (2, [1.0, -1.0])
+    """
+
+    _parameter_constraints: dict = {
+        **BaseGroupLassoPruner._parameter_constraints,
+        "output_signs": [StrOptions({"mixed", "positive"})],
+        "fit_linear": ["boolean"],
+        "fit_intercept": ["boolean"],
+        "standardize": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        n_components=None,
+        *,
+        output_signs="mixed",
+        fit_linear=True,
+        fit_intercept=True,
+        standardize=True,
+        alpha=0.15,
+        beta=0.05,
+        prune_threshold="auto",
+        max_iter=1000,
+        tol=1e-7,
+        refit_max_iter=1000,
+        refit_solver="lbfgs",
+        init_scale=1e-3,
+        random_state=None,
+        verbose=0,
+    ):
+        super().__init__(
+            n_components,
+            alpha=alpha,
+            beta=beta,
+            prune_threshold=prune_threshold,
+            max_iter=max_iter,
+            tol=tol,
+            refit_max_iter=refit_max_iter,
+            refit_solver=refit_solver,
+            init_scale=init_scale,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.output_signs = output_signs
+        self.fit_linear = fit_linear
+        self.fit_intercept = fit_intercept
+        self.standardize = standardize
+
+    def _validate_X(self, X, *, y="no_validation", reset):
+        check_params = {"accept_sparse": "csr", "dtype": "float64", "reset": reset}
+        if isinstance(y, str) and y == "no_validation":
+            return validate_data(self, X, **check_params)
+        return validate_data(self, X, y, y_numeric=True, **check_params)
+
+    def _default_n_components(self, n_features):
+        return 2 * n_features if self.output_signs == "mixed" else n_features
+
+    def _column_signs(self, n_components):
+        signs = np.ones(n_components)
+        if self.output_signs == "mixed":
+            signs[(n_components + 1) // 2 :] = -1.0
+        return signs
+
+    def _fit_preprocessing(self, X):
+        n_features = X.shape[1]
+        self.x_offset_ = np.zeros(n_features)
+        self.x_scale_ = np.ones(n_features)
+        if not self.standardize:
+            return
+        if sp.issparse(X):
+            mean, variance = mean_variance_axis(X, axis=0)
+        else:
+            mean, variance = X.mean(axis=0), X.var(axis=0)
+        std = np.sqrt(variance)
+        self.x_scale_ = np.where(std > 0, std, 1.0)
+        if not sp.issparse(X) and self.fit_linear and self.fit_intercept:
+            self.x_offset_ = mean
+
+    def _standardized(self, X):
+        if sp.issparse(X):
+            return X @ sp.diags(1.0 / self.x_scale_)
+        return (X - self.x_offset_) / self.x_scale_
+
+    def _make_datafit(self, X, y):
+        X = self._standardized(X)
+        return QuadraticLeastSquares(
+            RankOneSensing(X),
+            y,
+            linear_design=X if self.fit_linear else None,
+            fit_intercept=self.fit_intercept,
+        )
+
+    def _publish(self, model):
+        # a_j (w_j . (x - mu) / s)^2 = a_j (W_j . x - c_j)^2 with W_j = w_j / s and
+        # c_j = W_j . mu: expand into a quadratic, a linear and a constant part.
+        hidden = model.factor / self.x_scale_[:, None]
+        shifts = self.x_offset_ @ hidden
+        linear = np.zeros(self.x_scale_.shape[0])
+        if self.fit_linear:
+            linear = model.coef / self.x_scale_
+        self.components_ = hidden
+        self.output_weights_ = model.signs
+        self.coef_ = linear - 2.0 * hidden @ (model.signs * shifts)
+        self.intercept_ = float(
+            model.intercept - linear @ self.x_offset_ + model.signs @ shifts**2
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

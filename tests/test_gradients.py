@@ -1,0 +1,361 @@
+"""Values and gradients of the penalty, the datafit and the scaled objective,
+and the two solvers.
+
+Gradients are checked against central finite differences along random unit
+directions ``v``: ``(f(x + h v) - f(x - h v)) / (2 h)`` vs ``<grad f(x), v>``.
+With ``h = 1e-5`` and O(1) parameters the truncation error is
+``O(h^2 f''') ~ 1e-9`` and the round-off ``O(eps |f| / h) ~ 1e-10``, so the
+error, measured relative to ``||grad f||``, is below ``1e-8`` for a correct
+gradient; we assert ``< 1e-5`` (three orders of margin), while any wrong
+factor, sign or missing term gives an error of order one.
+
+Values are checked against naive formulas written with explicit ``A_i``.
+"""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose
+
+from skprune.core import _ScaledObjective, estimate_scale
+from skprune.datafit import QuadraticLeastSquares, QuadraticModel
+from skprune.penalty import SmoothGroupLasso
+from skprune.sensing import DenseSensing, RankOneSensing
+from skprune.solvers import gradient_descent, lbfgs
+
+FD_STEP = 1e-5
+FD_RTOL = 1e-5
+N_DIRECTIONS = 6
+N_SAMPLES, D, K, P = 60, 5, 4, 3
+MIXED_SIGNS = np.array([1.0, -1.0, 1.0, -1.0])
+
+
+def check_gradient(func, grad, x, rng):
+    """Central differences along random unit directions vs ``<grad, v>``."""
+    gradient_norm = np.linalg.norm(grad)
+    assert gradient_norm > 0, "a zero gradient would make the check vacuous"
+    for _ in range(N_DIRECTIONS):
+        v = rng.standard_normal(x.shape)
+        v /= np.linalg.norm(v)
+        finite_difference = (func(x + FD_STEP * v) - func(x - FD_STEP * v)) / (
+            2 * FD_STEP
+        )
+        error = abs(finite_difference - float(np.sum(grad * v))) / gradient_norm
+        assert error < FD_RTOL, f"relative gradient error {error:.2e}"
+
+
+# -- the smooth group Lasso ---------------------------------------------------
+
+
+def naive_penalty(U, beta):
+    return sum(
+        float(u @ u) / np.sqrt(float(u @ u) + beta) for u in U.T
+    )  # one column at a time
+
+
+@pytest.mark.parametrize("beta", [1e-4, 1e-2, 1.0])
+def test_penalty_value_matches_column_loop(beta):
+    """value is sum_j ||u_j||^2 / sqrt(||u_j||^2 + beta), columns looped."""
+    rng = np.random.default_rng(0)
+    U = rng.standard_normal((D, K)) * np.array([1e-3, 0.1, 1.0, 3.0])
+    assert_allclose(SmoothGroupLasso(beta).value(U), naive_penalty(U, beta), rtol=1e-12)
+
+
+@pytest.mark.parametrize("beta", [1e-4, 1e-2, 1.0])
+def test_penalty_gradient_finite_differences(beta):
+    """gradient matches central differences of value (columns of mixed scale)."""
+    rng = np.random.default_rng(1)
+    U = rng.standard_normal((D, K)) * np.array([1e-2, 0.1, 1.0, 3.0])
+    penalty = SmoothGroupLasso(beta)
+    check_gradient(penalty.value, penalty.gradient(U), U, rng)
+
+
+def test_penalty_near_zero_is_quadratic():
+    """For ||u||^2 = s << beta: R ~ s / sqrt(beta) and grad ~ 2 u / sqrt(beta).
+
+    Exact relative deviations are 1 - (1 + x)^(-1/2) <= x / 2 for the value and
+    about x for the gradient, x = s / beta; we allow x and 2 x.
+    """
+    beta = 1.0
+    rng = np.random.default_rng(2)
+    U = 1e-3 * rng.standard_normal((D, K))
+    s = np.sum(U**2, axis=0)
+    x = np.max(s) / beta
+    penalty = SmoothGroupLasso(beta)
+    assert_allclose(penalty.value(U), np.sum(s) / np.sqrt(beta), rtol=x)
+    assert_allclose(penalty.gradient(U), 2 * U / np.sqrt(beta), rtol=2 * x)
+    assert_allclose(penalty.column_curvature(np.zeros(3)), 2 / np.sqrt(beta))
+
+
+def test_penalty_far_from_zero_is_group_lasso():
+    """For ||u||^2 = s >> beta: R ~ sum ||u_j|| and grad ~ u_j / ||u_j||.
+
+    Exact relative deviations are about x / 2 for both, x = beta / s; we allow x.
+    """
+    beta = 1e-6
+    rng = np.random.default_rng(3)
+    U = rng.standard_normal((D, K)) + 1.0
+    norms = np.linalg.norm(U, axis=0)
+    x = beta / np.min(norms) ** 2
+    penalty = SmoothGroupLasso(beta)
+    assert_allclose(penalty.value(U), np.sum(norms), rtol=x)
+    assert_allclose(penalty.gradient(U), U / norms, rtol=x)
+
+
+@pytest.mark.parametrize("beta", [0.0, -1.0])
+def test_penalty_rejects_nonpositive_beta(beta):
+    """beta must be positive: the penalty is not smooth at zero otherwise."""
+    with pytest.raises(ValueError, match="beta"):
+        SmoothGroupLasso(beta)
+
+
+# -- the least-squares datafit ------------------------------------------------
+
+
+def make_problem(kind, linear, fit_intercept, seed=0):
+    """A datafit, its explicit sensing matrices and linear design."""
+    rng = np.random.default_rng(seed)
+    if kind == "dense":
+        X = rng.standard_normal((N_SAMPLES, D, D))  # non-symmetric on purpose
+        matrices, operator = X, DenseSensing(X)
+    else:
+        X = rng.standard_normal((N_SAMPLES, D))
+        X[rng.random(X.shape) < 0.3] = 0.0
+        matrices = np.einsum("na,nb->nab", X, X)
+        operator = RankOneSensing(sp.csr_matrix(X) if kind == "rank_one_csr" else X)
+    Z = None
+    if linear != "none":
+        Z = rng.standard_normal((N_SAMPLES, P))
+        Z[rng.random(Z.shape) < 0.3] = 0.0
+    design = sp.csr_matrix(Z) if linear == "csr" else Z
+    y = rng.standard_normal(N_SAMPLES) * 3.0
+    datafit = QuadraticLeastSquares(operator, y, design, fit_intercept=fit_intercept)
+    return datafit, matrices, Z, y
+
+
+def naive_predictions(matrices, Z, U, signs, coef, intercept):
+    """<A_i, U D U^T> + z_i . w + b, with explicit A_i, one sample at a time."""
+    gram = sum(s * np.outer(u, u) for s, u in zip(signs, U.T, strict=True))
+    linear = np.zeros(len(matrices)) if Z is None else Z @ coef
+    return np.array([np.sum(A * gram) for A in matrices]) + linear + intercept
+
+
+def naive_loss(matrices, Z, y, U, signs, coef, intercept):
+    residual = naive_predictions(matrices, Z, U, signs, coef, intercept) - y
+    return sum(r**2 for r in residual) / (2 * len(y))
+
+
+DATAFIT_CASES = [
+    ("dense", "none", False),
+    ("rank_one", "none", False),
+    ("rank_one_csr", "none", False),
+    ("dense", "dense", True),
+    ("rank_one", "dense", True),
+    ("rank_one", "csr", True),
+    ("rank_one_csr", "csr", False),
+    ("rank_one_csr", "none", True),
+]
+
+
+@pytest.mark.parametrize("kind, linear, fit_intercept", DATAFIT_CASES)
+def test_datafit_value_and_predictions_match_naive(kind, linear, fit_intercept):
+    """predict/value/value_and_gradient equal the explicit-A_i formula."""
+    datafit, matrices, Z, y = make_problem(kind, linear, fit_intercept)
+    rng = np.random.default_rng(10)
+    coef = rng.standard_normal(datafit.n_linear)
+    intercept = 0.7 if fit_intercept else 0.0
+    model = QuadraticModel(rng.standard_normal((D, K)), MIXED_SIGNS, coef, intercept)
+    naive = naive_predictions(matrices, Z, model.factor, MIXED_SIGNS, coef, intercept)
+    assert_allclose(datafit.predict(model), naive, rtol=1e-10, atol=1e-10)
+    assert_allclose(datafit.residual(model), naive - y, rtol=1e-10, atol=1e-10)
+    expected = naive_loss(matrices, Z, y, model.factor, MIXED_SIGNS, coef, intercept)
+    assert_allclose(datafit.value(model), expected, rtol=1e-12)
+    assert_allclose(datafit.value_and_gradient(model)[0], expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("kind, linear, fit_intercept", DATAFIT_CASES)
+def test_datafit_gradient_finite_differences(kind, linear, fit_intercept):
+    """(dL/dU, dL/dw, dL/db) match central differences of the naive loss."""
+    datafit, matrices, Z, y = make_problem(kind, linear, fit_intercept)
+    rng = np.random.default_rng(11)
+    n_factor, n_linear = D * K, datafit.n_linear
+
+    def unpack(theta):
+        U = theta[:n_factor].reshape(D, K)
+        coef = theta[n_factor : n_factor + n_linear]
+        intercept = theta[-1] if fit_intercept else 0.0
+        return U, coef, intercept
+
+    def func(theta):
+        return naive_loss(matrices, Z, y, *_with_signs(unpack(theta)))
+
+    theta = rng.standard_normal(n_factor + n_linear + int(fit_intercept))
+    U, coef, intercept = unpack(theta)
+    _, (grad_U, grad_coef, grad_intercept) = datafit.value_and_gradient(
+        QuadraticModel(U, MIXED_SIGNS, coef, intercept)
+    )
+    assert grad_U.shape == (D, K) and grad_coef.shape == (n_linear,)
+    if not fit_intercept:
+        assert grad_intercept == 0.0
+    gradient = np.concatenate(
+        [grad_U.ravel(), grad_coef, [grad_intercept] if fit_intercept else []]
+    )
+    check_gradient(func, gradient, theta, rng)
+
+
+def _with_signs(unpacked):
+    U, coef, intercept = unpacked
+    return U, MIXED_SIGNS, coef, intercept
+
+
+@pytest.mark.parametrize("linear", ["dense", "csr"])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_fit_unpenalized_part_is_least_squares(linear, fit_intercept):
+    """(w, b) equal numpy lstsq on the explicit design [Z, 1].
+
+    The CSR path uses lsqr with atol = btol = 1e-12 on a well-conditioned
+    Gaussian design, accurate to ~1e-10; rtol=1e-7 leaves margin.
+    """
+    datafit, _, Z, y = make_problem("rank_one", linear, fit_intercept)
+    design = np.hstack([Z, np.ones((N_SAMPLES, 1))]) if fit_intercept else Z
+    expected = np.linalg.lstsq(design, y, rcond=None)[0]
+    coef, intercept = datafit.fit_unpenalized_part()
+    assert_allclose(coef, expected[:P], rtol=1e-7, atol=1e-9)
+    assert_allclose(intercept, expected[P] if fit_intercept else 0.0, atol=1e-9)
+
+
+# -- the scaled penalized objective that the solvers minimize -----------------
+
+
+@pytest.mark.parametrize(
+    "kind, linear, fit_intercept",
+    [
+        ("dense", "none", False),
+        ("rank_one", "none", False),
+        ("rank_one", "dense", True),
+        ("rank_one_csr", "csr", True),
+    ],
+)
+@pytest.mark.parametrize("alpha", [0.0, 0.3])
+def test_scaled_objective(kind, linear, fit_intercept, alpha):
+    """_ScaledObjective: value * objective_scale == L + alpha * R (naive
+    formulas) at the decoded model, flatten/model round-trip, and its gradient
+    in the scaled variables matches central differences."""
+    datafit, matrices, Z, y = make_problem(kind, linear, fit_intercept, seed=4)
+    beta = 0.05
+    penalty = SmoothGroupLasso(beta)
+    scale = estimate_scale(datafit, MIXED_SIGNS)
+    objective = _ScaledObjective(datafit, penalty, alpha, MIXED_SIGNS, scale)
+    rng = np.random.default_rng(12)
+
+    def unscaled(x):
+        model = objective.model(x)
+        return naive_loss(
+            matrices, Z, y, model.factor, MIXED_SIGNS, model.coef, model.intercept
+        ) + alpha * naive_penalty(model.factor, beta)
+
+    x = rng.standard_normal(D * K + datafit.n_linear + int(fit_intercept))
+    model = objective.model(x)
+    assert_allclose(objective.flatten(model), x, rtol=1e-13)
+    value, gradient = objective(x)
+    assert scale.loss_at_zero > 0
+    # The objective is divided by the loss of the unpenalized part alone.
+    assert_allclose(value * scale.loss_at_zero, unscaled(x), rtol=1e-10)
+    assert gradient.shape == x.shape
+    check_gradient(lambda z: objective(z)[0], gradient, x, rng)
+
+
+# -- solvers ------------------------------------------------------------------
+
+
+def strongly_convex_quadratic(d=8, seed=0):
+    """f(x) = x^T Q x / 2 - b^T x with Q = G G^T / d + I (eigenvalues in [1, ~6])."""
+    rng = np.random.default_rng(seed)
+    G = rng.standard_normal((d, d))
+    Q = G @ G.T / d + np.eye(d)
+    b = rng.standard_normal(d)
+
+    def objective(x):
+        return 0.5 * float(x @ Q @ x) - float(b @ x), Q @ x - b
+
+    return objective, np.linalg.solve(Q, b), rng.standard_normal(d)
+
+
+@pytest.mark.parametrize("solver", [lbfgs, gradient_descent])
+def test_solver_reaches_closed_form_minimizer(solver):
+    """Minimizer of a strongly convex quadratic equals Q^{-1} b (np.linalg.solve).
+
+    With tol=1e-14 both stopping rules leave f - f* <~ 1e-13 |f*|, hence
+    ||x - x*|| <~ sqrt(2 (f - f*) / mu) ~ 1e-6 with mu >= 1; we allow 1e-5.
+    """
+    objective, x_star, x0 = strongly_convex_quadratic()
+    result = solver(objective, x0, max_iter=2000, tol=1e-14)
+    assert result.converged
+    assert 0 < result.n_iter < 2000
+    assert_allclose(result.x, x_star, atol=1e-5 * np.linalg.norm(x_star))
+    curve = np.asarray(result.objective_curve)
+    assert_allclose(curve[0], objective(x0)[0], rtol=1e-14)
+    assert_allclose(curve[-1], objective(result.x)[0], rtol=1e-12)
+    assert_allclose(curve[-1], objective(x_star)[0], rtol=1e-9)
+    # Both solvers decrease the objective at every iteration (Armijo / Wolfe).
+    assert np.all(np.diff(curve) <= 0)
+
+
+def test_gradient_descent_records_every_iteration():
+    """The curve has the start plus one value per iteration."""
+    objective, _, x0 = strongly_convex_quadratic(seed=1)
+    result = gradient_descent(objective, x0, max_iter=5, tol=0.0)
+    assert not result.converged
+    assert result.n_iter == 5 and len(result.objective_curve) == 6
+
+
+@pytest.mark.parametrize("solver", [lbfgs, gradient_descent])
+def test_solver_reports_non_convergence(solver):
+    """A two-iteration budget is not enough on this quadratic (d=8, cond ~6)."""
+    objective, x_star, x0 = strongly_convex_quadratic(seed=2)
+    result = solver(objective, x0, max_iter=2, tol=1e-14)
+    assert not result.converged
+    assert result.n_iter == 2
+    assert np.linalg.norm(result.x - x_star) > 1e-3
+
+
+def test_gradient_descent_stops_at_a_stationary_start():
+    """Started at the closed-form minimizer of a quadratic with zero gradient."""
+
+    def objective(x):
+        return float(x @ x), 2 * x
+
+    result = gradient_descent(objective, np.zeros(3), max_iter=10, tol=1e-8)
+    assert result.converged and result.n_iter == 0
+    assert np.array_equal(result.x, np.zeros(3))
+
+
+@pytest.mark.parametrize("solver", [lbfgs, gradient_descent])
+@pytest.mark.parametrize("where", ["value", "gradient"])
+def test_solver_raises_on_nan(solver, where):
+    """A NaN objective value or gradient raises FloatingPointError."""
+
+    def objective(x):
+        value, gradient = float(x @ x), 2 * x
+        if where == "value":
+            return np.nan, gradient
+        return value, np.full_like(x, np.nan)
+
+    with pytest.raises(FloatingPointError, match="not finite"):
+        solver(objective, np.ones(3), max_iter=10, tol=1e-8)
+
+
+def test_lbfgs_raises_when_iterates_diverge():
+    """The objective turns NaN away from the start: L-BFGS must not return it.
+
+    f(x) = -||x||^2 is unbounded below; we return NaN once ||x|| > 10, as an
+    overflowing model would.
+    """
+
+    def objective(x):
+        if np.linalg.norm(x) > 10:
+            return np.nan, np.full_like(x, np.nan)
+        return -float(x @ x), -2 * x
+
+    with pytest.raises(FloatingPointError):
+        lbfgs(objective, np.ones(3), max_iter=100, tol=1e-8)

@@ -1,0 +1,718 @@
+"""GroupLassoMatrixSensing against independent references.
+
+References used throughout:
+
+- the planted factor ``U*`` returned by ``make_matrix_sensing`` (the true rank
+  and the true matrix ``M* = U* U*^T``);
+- a naive loss ``1/(2n) sum_i (<A_i, V V^T> - y_i)^2`` written with the
+  explicit symmetrized ``A_i`` (or explicit ``x_i x_i^T``) and minimized over
+  ``V`` of shape ``(d, r)`` by scipy's L-BFGS from a spectral start and three
+  random starts: the ORACLE that knows the rank;
+- naive formulas for the documented meaning of every fitted attribute.
+
+Problems are small (d = 10 or 12, n = 500 or 1200) and fits are cached per
+problem so that the whole module runs in well under a minute.
+"""
+
+import copy
+import functools
+import pickle
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose
+from scipy.optimize import minimize
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.metrics import r2_score
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skprune import GroupLassoMatrixSensing
+from skprune.datasets import make_matrix_sensing
+
+SEEDS = [0, 1, 2]
+SENSINGS = ["gaussian", "rank_one"]
+NOISE = 0.1
+PROBLEMS = {
+    # Gaussian A_i: O(n d^2) memory, so a smaller n is enough (n / (r d) = 25).
+    "gaussian": dict(n_samples=500, n_features=10, rank=2),
+    # Rank-one x_i x_i^T needs more samples per parameter (n / (r d) = 33).
+    "rank_one": dict(n_samples=1200, n_features=12, rank=3),
+}
+
+
+# -- independent references ---------------------------------------------------
+
+
+@functools.cache
+def problem(sensing, seed):
+    """X, y, U* of a planted problem (cached; do not modify the arrays)."""
+    return make_matrix_sensing(
+        **PROBLEMS[sensing],
+        noise=NOISE,
+        sensing=sensing,
+        random_state=seed,
+        return_factor=True,
+    )
+
+
+def explicit_matrices(X):
+    """The explicit d x d sensing matrices: A_i itself, or x_i x_i^T."""
+    X = X.toarray() if sp.issparse(X) else np.asarray(X)
+    return X if X.ndim == 3 else np.einsum("na,nb->nab", X, X)
+
+
+def naive_predict(X, U):
+    """<A_i, U U^T> with the explicit, possibly non-symmetric, A_i."""
+    return np.einsum("nab,ab->n", explicit_matrices(X), U @ U.T)
+
+
+def naive_loss(X, y, U):
+    residual = naive_predict(X, U) - y
+    return float(residual @ residual) / (2 * len(y))
+
+
+def naive_loss_gradient(X, y, U):
+    """dL/dU = (2/n) sum_i r_i sym(A_i) U, with explicit matrices."""
+    matrices = explicit_matrices(X)
+    symmetric = 0.5 * (matrices + matrices.transpose(0, 2, 1))
+    residual = naive_predict(X, U) - y
+    return (2 / len(y)) * np.einsum("n,nab->ab", residual, symmetric) @ U
+
+
+def naive_penalty(U, beta):
+    squared = np.sum(U**2, axis=0)
+    return float(np.sum(squared / np.sqrt(squared + beta)))
+
+
+def least_squares_fit(X, y, V0, max_iter=5000):
+    """Minimize the naive loss over V (d x k) from V0 with scipy L-BFGS."""
+    matrices = explicit_matrices(X)
+    flat = 0.5 * (matrices + matrices.transpose(0, 2, 1)).reshape(len(y), -1)
+    n, d, k = len(y), V0.shape[0], V0.shape[1]
+
+    def loss_and_gradient(v):
+        V = v.reshape(d, k)
+        residual = flat @ (V @ V.T).ravel() - y
+        gradient = (2 / n) * (residual @ flat).reshape(d, d) @ V
+        return 0.5 * float(residual @ residual) / n, gradient.ravel()
+
+    result = minimize(
+        loss_and_gradient,
+        V0.ravel(),
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": max_iter, "ftol": 0.0, "gtol": 1e-13},
+    )
+    return result.x.reshape(d, k), float(result.fun)
+
+
+@functools.cache
+def oracle(sensing, seed):
+    """Best rank-r least-squares fit: spectral start plus three random starts."""
+    X, y, U_star = problem(sensing, seed)
+    d, r = U_star.shape
+    correlation = np.einsum("n,nab->ab", y, explicit_matrices(X)) / len(y)
+    correlation = 0.5 * (correlation + correlation.T)
+    eigenvalues, eigenvectors = np.linalg.eigh(correlation)
+    starts = [eigenvectors[:, -r:] * np.sqrt(np.maximum(eigenvalues[-r:], 1e-3))]
+    rng = np.random.default_rng(seed)
+    starts += [rng.standard_normal((d, r)) / np.sqrt(d) for _ in range(3)]
+    return min((least_squares_fit(X, y, V0) for V0 in starts), key=lambda f: f[1])
+
+
+def relative_error(U, U_star):
+    """||U U^T - M*||_F / ||M*||_F."""
+    M_star = U_star @ U_star.T
+    return np.linalg.norm(U @ U.T - M_star) / np.linalg.norm(M_star)
+
+
+@functools.cache
+def _cached_fit(sensing, seed, params):
+    X, y, _ = problem(sensing, seed)
+    return GroupLassoMatrixSensing(random_state=seed, **dict(params)).fit(X, y)
+
+
+def fitted(sensing, seed, **params):
+    """A fitted model (a private copy of a cached fit, safe to modify)."""
+    return copy.deepcopy(_cached_fit(sensing, seed, tuple(sorted(params.items()))))
+
+
+def sorted_norms(model):
+    return np.sort(model.column_norms_)[::-1]
+
+
+# -- the method's claims --------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("sensing", SENSINGS)
+def test_default_fit_finds_rank_and_matches_oracle(sensing, seed):
+    """Defaults keep exactly the planted rank and fit as well as the oracle.
+
+    - error within 5% (+1e-4 absolute, the optimization error of tol=1e-7) of
+      the error of the oracle rank-r least-squares fit;
+    - training loss not above the loss of the truth M*, and below it by at most
+      4x the expected drop sigma^2 dof / (2n) (dof = rd - r(r-1)/2; the drop is
+      a chi-square with dof degrees of freedom, 4x its mean is far in the tail).
+    """
+    X, y, U_star = problem(sensing, seed)
+    model = fitted(sensing, seed)
+    d, r = U_star.shape
+    assert model.n_components_ == r
+    assert model.components_.shape == (d, r)
+
+    V_oracle, loss_oracle = oracle(sensing, seed)
+    error, error_oracle = (
+        relative_error(model.components_, U_star),
+        relative_error(V_oracle, U_star),
+    )
+    assert error <= 1.05 * error_oracle + 1e-4, (error, error_oracle)
+
+    loss_model, loss_truth = (
+        naive_loss(X, y, model.components_),
+        naive_loss(X, y, U_star),
+    )
+    dof = r * d - r * (r - 1) / 2
+    assert loss_model <= loss_truth
+    assert loss_truth - loss_model <= 4 * NOISE**2 * dof / (2 * len(y))
+    assert loss_model <= loss_oracle * (1 + 1e-3)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("sensing", SENSINGS)
+def test_default_fine_tuning_meets_documented_stopping_rule(sensing, seed):
+    """The docstring of ``tol``: the solvers work on the objective divided by
+    the loss of U = 0, with the factor divided by sqrt(sigma); a stage has
+    converged when no gradient entry exceeds tol, or when an iteration lowered
+    the scaled objective by at most tol * max(objective, 1) and no gradient
+    entry exceeds sqrt(tol).
+
+    Reference: the last decrease of refit_loss_curve_ and the naive gradient of
+    L at components_, both put in the documented scaled units (loss of U = 0
+    is mean(y^2) / 2; sigma = beta_ / beta). The 10% slack on the gradient
+    bounds covers the different summation order of the naive gradient.
+    """
+    X, y, _ = problem(sensing, seed)
+    model = fitted(sensing, seed)
+    loss_at_zero = 0.5 * np.mean(y**2)
+    curve = model.refit_loss_curve_ / loss_at_zero
+    scaled_decrease = curve[-2] - curve[-1]
+
+    gradient = naive_loss_gradient(X, y, model.components_)
+    sigma = model.beta_ / model.beta
+    largest_entry = np.max(np.abs(gradient * np.sqrt(sigma) / loss_at_zero))
+    tol = model.tol
+    assert largest_entry <= 1.1 * tol or (
+        scaled_decrease <= tol * max(curve[-1], 1.0)
+        and largest_entry <= 1.1 * np.sqrt(tol)
+    ), (
+        f"stopped with scaled decrease {scaled_decrease:.1e} and largest "
+        f"scaled gradient entry {largest_entry:.1e} (tol={tol:.0e})"
+    )
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("sensing", SENSINGS)
+def test_negative_result_without_penalty(sensing, seed):
+    """alpha=0: column norms do not separate, so greedy pruning misses the rank.
+
+    Reference: the planted rank r. Without the penalty at least half of the
+    columns have norm > 0.1 * max and the r-th / (r+1)-th sorted norm ratio is
+    below 3; with the default penalty that ratio exceeds 10 (a clear gap).
+    """
+    r = PROBLEMS[sensing]["rank"]
+    unpenalized = fitted(sensing, seed, alpha=0.0)
+    norms = sorted_norms(unpenalized)
+    assert np.sum(norms > 0.1 * norms[0]) >= len(norms) / 2
+    assert norms[r - 1] / norms[r] < 3
+    assert unpenalized.n_components_ > r
+
+    penalized = sorted_norms(fitted(sensing, seed))
+    assert penalized[r - 1] / penalized[r] > 10
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("sensing", SENSINGS)
+def test_fine_tuning_converges_linearly(sensing, seed):
+    """Gradient-descent fine-tuning on r columns converges geometrically.
+
+    f* is computed independently: scipy L-BFGS (gtol=1e-13) on the naive loss
+    from the final point. Over the iterations whose gap is above 1e-10 * f*
+    (well above the 1e-15 round-off floor), log(gap) decreases with a fitted
+    slope whose per-iteration factor is < 0.95, and every window of 10
+    iterations shrinks the gap at least 2x (a sublinear 1/t tail would give
+    t / (t + 10), close to 1).
+    """
+    X, y, _ = problem(sensing, seed)
+    model = GroupLassoMatrixSensing(
+        refit_solver="gd", tol=0.0, refit_max_iter=300, random_state=seed
+    ).fit(X, y)
+    assert model.n_components_ == PROBLEMS[sensing]["rank"]
+    curve = model.refit_loss_curve_
+    assert_allclose(curve[-1], naive_loss(X, y, model.components_), rtol=1e-10)
+
+    _, polished = least_squares_fit(X, y, model.components_)
+    f_star = min(polished, curve.min())
+    gap = (curve - f_star) / f_star
+    above_floor = np.flatnonzero(gap > 1e-10)
+    last = above_floor.max()
+    assert np.all(gap[: last + 1] > 1e-10), "the gap must not dip then rise"
+    assert last >= 10, "too few iterations to measure a rate"
+    slope = np.polyfit(np.arange(last + 1), np.log(gap[: last + 1]), 1)[0]
+    assert np.exp(slope) < 0.95
+    windows = gap[10 : last + 1] / gap[: last - 9]
+    assert np.all(windows <= 0.5), windows.max()
+
+
+# -- alpha_max_ and the meaning of alpha -----------------------------------------
+
+
+def test_alpha_above_one_prunes_everything():
+    """alpha = 1.2 > 1: U = 0 is a local minimum, every column is pruned.
+
+    Reference: the prediction of an empty model is exactly zero.
+    """
+    X, y, U_star = problem("gaussian", 0)
+    model = GroupLassoMatrixSensing(alpha=1.2, random_state=0)
+    with pytest.warns(UserWarning, match="Every column"):
+        model.fit(X, y)
+    d = U_star.shape[0]
+    assert model.n_components_ == 0
+    assert model.components_.shape == (d, 0)
+    assert not model.support_.any()
+    prediction = model.predict(X)
+    assert np.all(np.isfinite(prediction))
+    assert np.array_equal(prediction, np.zeros(len(y)))
+
+
+@pytest.mark.parametrize("alpha", [0.5, 0.9])
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("sensing", SENSINGS)
+def test_alpha_below_one_keeps_signal_only(sensing, seed, alpha):
+    """alpha < 1: the model is nonempty, keeps at most the planted rank, and
+    training ends at a first-order stationary point of F = L + alpha_ R.
+
+    References: the planted rank r (alpha is documented as the smallest
+    relative eigenvalue treated as signal, so no more than r directions can be
+    picked up), and the naive gradient of F at trained_components_: at a
+    stationary point grad L = -alpha_ grad R, and we require
+    ||grad F|| <= 0.1 ||alpha_ grad R|| (correct fits here reach < 0.005).
+    """
+    X, y, U_star = problem(sensing, seed)
+    model = fitted(sensing, seed, alpha=alpha)
+    r = U_star.shape[1]
+    assert 1 <= model.n_components_ <= r
+
+    U = model.trained_components_
+    grad_loss = naive_loss_gradient(X, y, U)
+    squared = np.sum(U**2, axis=0)
+    beta = model.beta_
+    grad_penalty = model.alpha_ * U * (squared + 2 * beta) / (squared + beta) ** 1.5
+    stationarity = np.linalg.norm(grad_loss + grad_penalty) / np.linalg.norm(
+        grad_penalty
+    )
+    assert stationarity <= 0.1, f"||grad F|| / ||alpha grad R|| = {stationarity:.2f}"
+
+
+# -- fitted attributes ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("sensing", SENSINGS)
+def test_fitted_attributes_have_documented_meaning(sensing):
+    """Shapes, and values recomputed with the naive formulas of the docstring."""
+    X, y, U_star = problem(sensing, 0)
+    model = fitted(sensing, 0)
+    d = U_star.shape[0]
+    k = d  # n_components=None uses d
+    n = len(y)
+
+    assert model.n_features_in_ == d
+    assert model.trained_components_.shape == (d, k)
+    assert model.column_norms_.shape == (k,)
+    assert_allclose(
+        model.column_norms_, np.linalg.norm(model.trained_components_, axis=0)
+    )
+    assert model.support_.dtype == bool and model.support_.shape == (k,)
+    assert model.n_components_ == model.support_.sum()
+    assert model.components_.shape == (d, model.n_components_)
+    assert model.n_iter_ > 0 and model.refit_n_iter_ > 0
+
+    # beta_ = beta * sigma, alpha_max_ = sqrt(beta_) lambda_max(C), with
+    # C = (1/n) sum_i y_i sym(A_i) and sigma the size of the best rank-one fit
+    # t v v^T along the top eigenvector v of C.
+    matrices = explicit_matrices(X)
+    C = np.einsum("n,nab->ab", y, 0.5 * (matrices + matrices.transpose(0, 2, 1))) / n
+    eigenvalues, eigenvectors = np.linalg.eigh(C)
+    v = eigenvectors[:, -1]
+    along = naive_predict(X, v[:, None])  # <A_i, v v^T>
+    sigma = float(along @ y) / float(along @ along)  # least-squares t
+    assert_allclose(model.beta_, model.beta * sigma, rtol=1e-8)
+    assert_allclose(model.alpha_max_, np.sqrt(model.beta_) * eigenvalues[-1], rtol=1e-8)
+    assert_allclose(model.alpha_, model.alpha * model.alpha_max_, rtol=1e-12)
+    assert_allclose(model.prune_threshold_, np.sqrt(model.beta_), rtol=1e-12)
+
+    # The curves are in the units of the loss: their ends are F and L at the
+    # trained, pruned and fine-tuned factors.
+    trained = model.trained_components_
+    objective = naive_loss(X, y, trained) + model.alpha_ * naive_penalty(
+        trained, model.beta_
+    )
+    assert_allclose(model.objective_curve_[-1], objective, rtol=1e-8)
+    assert model.objective_curve_[-1] <= model.objective_curve_[0]
+    # L-BFGS decreases F at every iteration; only a saddle escape may raise it.
+    n_increases = np.sum(np.diff(model.objective_curve_) > 0)
+    assert n_increases <= model.n_saddle_escapes_
+    assert_allclose(
+        model.refit_loss_curve_[0],
+        naive_loss(X, y, trained[:, model.support_]),
+        rtol=1e-8,
+    )
+    assert_allclose(
+        model.refit_loss_curve_[-1], naive_loss(X, y, model.components_), rtol=1e-8
+    )
+    assert len(model.refit_loss_curve_) >= 2
+    assert model.refit_loss_curve_[-1] <= model.refit_loss_curve_[0]
+
+
+@pytest.mark.parametrize("sensing", SENSINGS)
+def test_predict_matches_naive_einsum(sensing):
+    """predict(X) == <A_i, U U^T> with the raw (non-symmetric) A_i, on new data."""
+    model = fitted(sensing, 0)
+    X_new, _, _ = problem(sensing, 1)
+    X_new = X_new[:50]
+    assert_allclose(
+        model.predict(X_new),
+        naive_predict(X_new, model.components_),
+        rtol=1e-10,
+        atol=1e-10,
+    )
+
+
+def test_rank_one_and_matrix_inputs_predict_consistently():
+    """A model fit on 3-D X predicts on vectors x_i (dense and CSR) exactly as
+    on the explicit matrices x_i x_i^T, and a model fit on vectors predicts on
+    matrices (reference: naive einsum)."""
+    rng = np.random.default_rng(5)
+    vectors = rng.standard_normal((40, PROBLEMS["gaussian"]["n_features"]))
+    matrices = explicit_matrices(vectors)
+    model = fitted("gaussian", 0)
+    expected = naive_predict(matrices, model.components_)
+    for X in (vectors, matrices, sp.csr_matrix(vectors)):
+        assert_allclose(model.predict(X), expected, rtol=1e-10, atol=1e-10)
+
+    model = fitted("rank_one", 0)
+    X_gauss = rng.standard_normal((30, 12, 12))
+    assert_allclose(
+        model.predict(X_gauss),
+        naive_predict(X_gauss, model.components_),
+        rtol=1e-10,
+        atol=1e-10,
+    )
+
+
+def test_sparse_and_matrix_inputs_fit_the_same_model():
+    """Fitting on CSR vectors, dense vectors and the explicit matrices
+    x_i x_i^T gives the same M (they define the same loss); 1e-3 relative
+    allows for the optimization error of tol=1e-7 on different round-off
+    paths (observed differences are ~1e-5)."""
+    X, y, U_star = problem("rank_one", 0)
+    X, y = X[:600].copy(), y[:600]
+    X[np.abs(X) < 0.3] = 0.0  # about 24% zeros, so CSR is genuinely sparse
+    y = naive_predict(X, U_star) + NOISE * np.random.default_rng(0).standard_normal(
+        len(y)
+    )
+    models = [
+        GroupLassoMatrixSensing(random_state=0).fit(data, y)
+        for data in (X, sp.csr_matrix(X), explicit_matrices(X))
+    ]
+    assert all(m.n_components_ == U_star.shape[1] for m in models)
+    grams = [m.components_ @ m.components_.T for m in models]
+    scale = np.linalg.norm(U_star @ U_star.T)
+    for gram in grams[1:]:
+        assert np.linalg.norm(gram - grams[0]) / scale <= 1e-3
+
+
+# -- prune / refit API -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("sensing", SENSINGS)
+def test_prune_zero_keeps_every_nonzero_column(sensing):
+    """prune(0.0) keeps exactly the columns of norm > 0 and returns self."""
+    model = fitted(sensing, 0)
+    assert model.prune(0.0) is model
+    assert np.array_equal(model.support_, model.column_norms_ > 0)
+    assert_allclose(model.prune_threshold_, 0.0)
+    assert np.array_equal(
+        model.components_, model.trained_components_[:, model.support_]
+    )
+    # Pruning discards the previous fine-tuning.
+    assert model.refit_loss_curve_.size == 0 and model.refit_n_iter_ == 0
+
+
+@pytest.mark.parametrize("sensing", SENSINGS)
+def test_prune_in_gap_then_refit_matches_fit(sensing):
+    """A relative threshold between the r-th and (r+1)-th sorted norm keeps r
+    columns (reference: the planted rank); refit then reaches fit's model."""
+    X, y, U_star = problem(sensing, 0)
+    reference = fitted(sensing, 0)
+    model = fitted(sensing, 0)
+    r = U_star.shape[1]
+    norms = sorted_norms(model)
+    threshold = np.sqrt(norms[r - 1] * norms[r]) / norms[0]  # geometric middle
+    model.prune(threshold).prune(0.0).prune(threshold)  # re-prunes from scratch
+    assert model.n_components_ == r
+    assert_allclose(model.prune_threshold_, threshold * norms[0])
+    assert np.array_equal(
+        model.components_, model.trained_components_[:, model.support_]
+    )
+    assert model.refit(X, y) is model
+    # Same columns, same deterministic fine-tuning: the same model as fit.
+    assert_allclose(model.components_, reference.components_, rtol=1e-10, atol=1e-12)
+    assert_allclose(
+        relative_error(model.components_, U_star),
+        relative_error(reference.components_, U_star),
+        rtol=1e-8,
+    )
+
+
+def test_prune_without_argument_reproduces_fit():
+    """prune() uses prune_threshold: same support_ as fit, and refit gives the
+    same components_ as fit (deterministic solvers on the same input)."""
+    X, y, _ = problem("gaussian", 0)
+    reference = fitted("gaussian", 0)
+    model = fitted("gaussian", 0)
+    model.prune(0.0)
+    model.prune()
+    assert np.array_equal(model.support_, reference.support_)
+    assert_allclose(model.prune_threshold_, np.sqrt(model.beta_))
+    model.refit(X, y)
+    assert_allclose(model.components_, reference.components_, rtol=1e-12, atol=1e-14)
+    assert_allclose(model.refit_loss_curve_, reference.refit_loss_curve_, rtol=1e-12)
+
+
+def test_fit_is_deterministic_given_random_state():
+    """Two fits with the same random_state give identical components_."""
+    X, y, _ = problem("rank_one", 0)
+    first = GroupLassoMatrixSensing(random_state=7).fit(X, y)
+    second = GroupLassoMatrixSensing(random_state=7).fit(X, y)
+    assert np.array_equal(first.components_, second.components_)
+    assert np.array_equal(first.trained_components_, second.trained_components_)
+
+
+@pytest.mark.parametrize("threshold", [2.0, 1.0, -0.1, float("nan"), "bogus"])
+def test_prune_rejects_invalid_threshold(threshold):
+    """Thresholds outside "auto" or [0, 1) raise ValueError; unknown strings
+    must not be silently taken as "auto"."""
+    model = fitted("gaussian", 0)
+    with pytest.raises(ValueError, match="prune_threshold"):
+        model.prune(threshold)
+
+
+def test_prune_before_fit_raises():
+    with pytest.raises(NotFittedError):
+        GroupLassoMatrixSensing().prune()
+
+
+# -- warnings and verbosity -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [({"max_iter": 2}, "max_iter=2"), ({"refit_max_iter": 2}, "refit_max_iter=2")],
+)
+def test_convergence_warning_on_tiny_budget(params, match):
+    """Two iterations cannot converge from a 1e-3 initialization."""
+    X, y, _ = problem("gaussian", 0)
+    with pytest.warns(ConvergenceWarning, match=match):
+        GroupLassoMatrixSensing(random_state=0, **params).fit(X, y)
+
+
+def test_default_fit_raises_no_warning(recwarn):
+    """A default fit on a well-posed problem converges silently (no
+    ConvergenceWarning or other UserWarning)."""
+    X, y, _ = problem("rank_one", 1)
+    GroupLassoMatrixSensing(random_state=1).fit(X, y)
+    messages = [str(w.message) for w in recwarn if issubclass(w.category, UserWarning)]
+    assert messages == []
+
+
+def test_verbose_prints_one_line_per_stage(capsys):
+    """verbose=1: one [train], [prune] and [refit] line (no per-iteration
+    lines); verbose=0: nothing."""
+    X, y, _ = problem("gaussian", 0)
+    GroupLassoMatrixSensing(random_state=0, verbose=0).fit(X, y)
+    assert capsys.readouterr().out == ""
+    model = GroupLassoMatrixSensing(random_state=0, verbose=1).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    stage_lines = [line for line in lines if "saddle escape" not in line]
+    assert [line.split()[0] for line in stage_lines] == [
+        "[train]",
+        "[prune]",
+        "[refit]",
+    ]
+    assert len(lines) == 3 + model.n_saddle_escapes_
+    assert f"kept {model.n_components_} of" in stage_lines[1]
+
+
+# -- bad input --------------------------------------------------------------------
+
+
+def _small_problem():
+    X, y, _ = problem("gaussian", 0)
+    return X[:100], y[:100]
+
+
+@pytest.mark.parametrize("where", ["X", "y"])
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_non_finite_input_raises(where, value):
+    X, y = _small_problem()
+    X, y = X.copy(), y.copy()
+    if where == "X":
+        X[3, 1, 2] = value
+    else:
+        y[3] = value
+    with pytest.raises(ValueError):
+        GroupLassoMatrixSensing(random_state=0).fit(X, y)
+
+
+def test_non_square_matrices_raise():
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="square"):
+        GroupLassoMatrixSensing().fit(rng.standard_normal((30, 4, 5)), np.ones(30))
+
+
+@pytest.mark.parametrize("shape", [(30,), (30, 3, 3, 3)])
+def test_wrong_number_of_dimensions_raises(shape):
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError):
+        GroupLassoMatrixSensing().fit(rng.standard_normal(shape), np.ones(30))
+
+
+def test_wrong_length_of_y_raises():
+    X, y = _small_problem()
+    with pytest.raises(ValueError):
+        GroupLassoMatrixSensing().fit(X, y[:-1])
+
+
+@pytest.mark.parametrize("shape", [(5, 7), (5, 7, 7), (5, 11), (5, 11, 11)])
+def test_predict_with_other_d_raises(shape):
+    """The model was fitted with d=10: other d (2-D or 3-D) must be refused."""
+    model = fitted("gaussian", 0)
+    X_new = np.random.default_rng(0).standard_normal(shape)
+    with pytest.raises(ValueError, match="expecting 10 features"):
+        model.predict(X_new)
+    with pytest.raises(ValueError, match="expecting 10 features"):
+        model.refit(X_new, np.ones(shape[0]))
+
+
+def test_predict_with_non_square_matrices_raises():
+    model = fitted("gaussian", 0)
+    with pytest.raises(ValueError, match="square"):
+        model.predict(np.random.default_rng(0).standard_normal((5, 10, 9)))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"alpha": -1},
+        {"beta": 0},
+        {"beta": -1.0},
+        {"prune_threshold": 1.5},
+        {"prune_threshold": -0.5},
+        {"prune_threshold": "bogus"},
+        {"refit_solver": "newton"},
+        {"max_iter": 0},
+        {"n_components": 0},
+    ],
+)
+def test_invalid_hyperparameters_raise(params):
+    X, y = _small_problem()
+    with pytest.raises(InvalidParameterError):
+        GroupLassoMatrixSensing(**params).fit(X, y)
+    assert issubclass(InvalidParameterError, ValueError)
+
+
+@pytest.mark.filterwarnings("ignore:Every column:UserWarning")
+@pytest.mark.parametrize(
+    "params", [{}, {"alpha": 0.0}, {"alpha": 1.2}, {"n_components": 1}]
+)
+def test_never_nan(params):
+    """Components and predictions stay finite, even in degenerate settings."""
+    X, y = _small_problem()
+    model = GroupLassoMatrixSensing(random_state=0, **params).fit(X, y)
+    assert np.all(np.isfinite(model.components_))
+    assert np.all(np.isfinite(model.predict(X)))
+
+
+# -- scikit-learn tooling ----------------------------------------------------------
+
+
+@functools.cache
+def small_problem():
+    """n=300, d=6, r=2 rank-one problem for the cross-validation tools."""
+    return make_matrix_sensing(
+        300, 6, 2, noise=NOISE, sensing="rank_one", random_state=0, return_factor=True
+    )
+
+
+def test_cross_val_score_matches_truth():
+    """Each fold's R^2 is within 2e-3 of the R^2 of the true M* on that fold
+    (the expected shortfall sigma^2 dof / n_train / var(y) is ~1e-4)."""
+    X, y, U_star = small_problem()
+    truth = naive_predict(X, U_star)
+    folds = KFold(3)
+    scores = cross_val_score(GroupLassoMatrixSensing(random_state=0), X, y, cv=folds)
+    truth_scores = [r2_score(y[test], truth[test]) for _, test in folds.split(X)]
+    assert np.all(scores >= np.array(truth_scores) - 2e-3), (scores, truth_scores)
+
+
+def test_grid_search_in_parallel():
+    """GridSearchCV(n_jobs=2) over alpha and prune_threshold: every candidate
+    scores near the truth, the best model has the planted rank, and the
+    parallel best_score_ equals a sequential cross_val_score."""
+    X, y, U_star = small_problem()
+    truth_score = r2_score(y, naive_predict(X, U_star))
+    grid = {"alpha": [0.05, 0.2], "prune_threshold": ["auto", 0.3]}
+    search = GridSearchCV(
+        GroupLassoMatrixSensing(random_state=0), grid, cv=KFold(3), n_jobs=2
+    ).fit(X, y)
+    assert len(search.cv_results_["params"]) == 4
+    assert np.all(search.cv_results_["mean_test_score"] >= truth_score - 5e-3)
+    assert search.best_estimator_.n_components_ == U_star.shape[1]
+    sequential = cross_val_score(
+        GroupLassoMatrixSensing(random_state=0, **search.best_params_),
+        X,
+        y,
+        cv=KFold(3),
+    )
+    assert_allclose(search.best_score_, sequential.mean(), rtol=1e-10)
+
+
+def test_pipeline_equals_manual_steps():
+    """Pipeline(StandardScaler(with_mean=False), model) == scaling by hand then
+    fitting; diagonal rescaling of x keeps the rank of M."""
+    X, y, U_star = small_problem()
+    pipeline = Pipeline(
+        [
+            ("scale", StandardScaler(with_mean=False)),
+            ("model", GroupLassoMatrixSensing(random_state=0)),
+        ]
+    ).fit(X, y)
+    scale = X.std(axis=0)
+    manual = GroupLassoMatrixSensing(random_state=0).fit(X / scale, y)
+    assert_allclose(pipeline.predict(X[:20]), manual.predict(X[:20] / scale), rtol=1e-8)
+    assert pipeline[-1].n_components_ == U_star.shape[1]
+
+
+def test_pickle_round_trip():
+    """Unpickled model predicts bit-for-bit the same."""
+    model = fitted("gaussian", 0)
+    X_new = problem("gaussian", 1)[0][:20]
+    restored = pickle.loads(pickle.dumps(model))
+    assert np.array_equal(restored.predict(X_new), model.predict(X_new))
+    assert np.array_equal(restored.components_, model.components_)

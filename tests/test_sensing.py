@@ -1,0 +1,213 @@
+"""Sensing operators against naive per-sample implementations.
+
+Every reference below is written with explicit ``A_i`` (or explicit
+``x_i x_i^T``) and a Python loop or an ``einsum``, independently of the
+flattened / factored products the operators use. All quantities are sums of
+at most a few hundred O(1) terms, so ``rtol = atol = 1e-10`` leaves several
+orders of magnitude of margin over float64 round-off (~1e-14 relative) while
+still catching any wrong factor of 2, transpose or sign.
+"""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose
+
+from skprune.sensing import DenseSensing, RankOneSensing, make_sensing_operator
+
+N_SAMPLES, D, K = 40, 6, 4
+RTOL, ATOL = 1e-10, 1e-10
+SIGNS = {
+    "positive": np.ones(K),
+    "negative": -np.ones(K),
+    "mixed": np.array([1.0, -1.0, 1.0, -1.0]),
+}
+
+
+def assert_close(actual, expected):
+    assert_allclose(actual, expected, rtol=RTOL, atol=ATOL)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+def naive_forward(matrices, U, signs):
+    """<A_i, U D U^T> with the explicit, possibly non-symmetric A_i."""
+    gram = np.einsum("aj,j,bj->ab", U, signs, U)
+    return np.array([np.sum(A * gram) for A in matrices])
+
+
+def naive_adjoint_matrix(matrices, residual):
+    """sum_i r_i (A_i + A_i^T) / 2, one sample at a time."""
+    out = np.zeros(matrices.shape[1:])
+    for r, A in zip(residual, matrices, strict=True):
+        out += r * 0.5 * (A + A.T)
+    return out
+
+
+def outer_stack(X):
+    """The explicit rank-one matrices x_i x_i^T."""
+    return np.stack([np.outer(x, x) for x in X])
+
+
+@pytest.mark.parametrize("signs", SIGNS.values(), ids=SIGNS.keys())
+def test_dense_forward_matches_naive(rng, signs):
+    """forward equals <A_i, U D U^T> for non-symmetric A_i (explicit loop)."""
+    A = rng.standard_normal((N_SAMPLES, D, D))
+    U = rng.standard_normal((D, K))
+    pred, _ = DenseSensing(A).forward(U, signs)
+    assert pred.shape == (N_SAMPLES,)
+    assert_close(pred, naive_forward(A, U, signs))
+
+
+def test_dense_adjoint_matches_naive(rng):
+    """adjoint_matrix is sum_i r_i S_i and adjoint_times is that times U (loop)."""
+    A = rng.standard_normal((N_SAMPLES, D, D))
+    U = rng.standard_normal((D, K))
+    residual = rng.standard_normal(N_SAMPLES)
+    operator = DenseSensing(A)
+    expected = naive_adjoint_matrix(A, residual)
+    assert_close(operator.adjoint_matrix(residual), expected)
+    _, cache = operator.forward(U, SIGNS["mixed"])
+    assert_close(
+        operator.adjoint_times(residual, U, cache),
+        expected @ U,
+    )
+    assert_close(operator.adjoint_times(residual, U), expected @ U)
+
+
+def test_dense_adjoint_is_adjoint_of_forward(rng):
+    """<r, forward(u u^T)> == u^T adjoint_matrix(r) u (definition of the adjoint)."""
+    A = rng.standard_normal((N_SAMPLES, D, D))
+    u = rng.standard_normal((D, 1))
+    residual = rng.standard_normal(N_SAMPLES)
+    operator = DenseSensing(A)
+    lhs = residual @ operator.forward(u, np.ones(1))[0]
+    rhs = float(u[:, 0] @ operator.adjoint_matrix(residual) @ u[:, 0])
+    assert_close(lhs, rhs)
+
+
+def test_dense_only_symmetric_part_matters(rng):
+    """A, A^T and (A + A^T)/2 give the same products; an antisymmetric A gives 0."""
+    A = rng.standard_normal((N_SAMPLES, D, D))
+    U = rng.standard_normal((D, K))
+    residual = rng.standard_normal(N_SAMPLES)
+    signs = SIGNS["mixed"]
+    reference = DenseSensing(0.5 * (A + A.transpose(0, 2, 1)))
+    for variant in (A, A.transpose(0, 2, 1)):
+        operator = DenseSensing(variant)
+        assert_close(
+            operator.forward(U, signs)[0],
+            reference.forward(U, signs)[0],
+        )
+        assert_close(
+            operator.adjoint_matrix(residual), reference.adjoint_matrix(residual)
+        )
+    antisymmetric = DenseSensing(A - A.transpose(0, 2, 1))
+    # Exactly zero up to round-off of O(1) entries.
+    assert_allclose(antisymmetric.forward(U, signs)[0], 0.0, atol=1e-12)
+    assert_allclose(antisymmetric.adjoint_matrix(residual), 0.0, atol=1e-12)
+
+
+def test_dense_does_not_modify_input(rng):
+    """The operator keeps its own symmetrized copy; the caller's A is untouched."""
+    A = rng.standard_normal((N_SAMPLES, D, D))
+    A_copy = A.copy()
+    DenseSensing(A).forward(rng.standard_normal((D, K)), SIGNS["mixed"])
+    assert np.array_equal(A, A_copy)
+
+
+@pytest.mark.parametrize("signs", SIGNS.values(), ids=SIGNS.keys())
+def test_rank_one_forward_matches_explicit_outer_products(rng, signs):
+    """forward equals <x_i x_i^T, U D U^T> with explicit outer products."""
+    X = rng.standard_normal((N_SAMPLES, D))
+    U = rng.standard_normal((D, K))
+    pred, cache = RankOneSensing(X).forward(U, signs)
+    assert_close(pred, naive_forward(outer_stack(X), U, signs))
+    # The documented cache is the projections X U.
+    assert_close(cache, np.einsum("na,ak->nk", X, U))
+
+
+def test_rank_one_adjoint_matches_explicit_outer_products(rng):
+    """adjoint_matrix/times equal sum_i r_i x_i x_i^T (times U), explicit loop."""
+    X = rng.standard_normal((N_SAMPLES, D))
+    U = rng.standard_normal((D, K))
+    residual = rng.standard_normal(N_SAMPLES)
+    operator = RankOneSensing(X)
+    expected = naive_adjoint_matrix(outer_stack(X), residual)
+    assert_close(operator.adjoint_matrix(residual), expected)
+    _, cache = operator.forward(U, SIGNS["mixed"])
+    assert_close(operator.adjoint_times(residual, U, cache), expected @ U)
+    assert_close(operator.adjoint_times(residual, U), expected @ U)
+
+
+def test_rank_one_equals_dense_on_outer_products(rng):
+    """RankOneSensing(X) and DenseSensing(x_i x_i^T) are the same operator."""
+    X = rng.standard_normal((N_SAMPLES, D))
+    U = rng.standard_normal((D, K))
+    residual = rng.standard_normal(N_SAMPLES)
+    rank_one, dense = RankOneSensing(X), DenseSensing(outer_stack(X))
+    signs = SIGNS["mixed"]
+    assert_close(rank_one.forward(U, signs)[0], dense.forward(U, signs)[0])
+    assert_close(
+        rank_one.adjoint_matrix(residual),
+        dense.adjoint_matrix(residual),
+    )
+    assert_close(
+        rank_one.adjoint_times(residual, U),
+        dense.adjoint_times(residual, U),
+    )
+
+
+@pytest.mark.parametrize("signs", SIGNS.values(), ids=SIGNS.keys())
+def test_rank_one_sparse_matches_dense(rng, signs):
+    """A CSR X gives the same forward/adjoints as its dense copy (explicit loop)."""
+    dense_X = rng.standard_normal((N_SAMPLES, D))
+    dense_X[rng.random((N_SAMPLES, D)) < 0.6] = 0.0  # genuinely sparse
+    sparse_X = sp.csr_matrix(dense_X)
+    U = rng.standard_normal((D, K))
+    residual = rng.standard_normal(N_SAMPLES)
+    sparse_op = RankOneSensing(sparse_X)
+    expected_matrix = naive_adjoint_matrix(outer_stack(dense_X), residual)
+
+    pred, cache = sparse_op.forward(U, signs)
+    assert isinstance(pred, np.ndarray) and pred.shape == (N_SAMPLES,)
+    assert_close(pred, naive_forward(outer_stack(dense_X), U, signs))
+
+    adjoint = sparse_op.adjoint_matrix(residual)
+    assert isinstance(adjoint, np.ndarray) and adjoint.shape == (D, D)
+    assert_close(adjoint, expected_matrix)
+
+    times = sparse_op.adjoint_times(residual, U, cache)
+    assert isinstance(times, np.ndarray) and times.shape == (D, K)
+    assert_close(times, expected_matrix @ U)
+    assert_close(sparse_op.adjoint_times(residual, U), expected_matrix @ U)
+
+
+def test_operators_handle_zero_columns(rng):
+    """A factor with no column predicts exactly zero (empty sum)."""
+    A = rng.standard_normal((N_SAMPLES, D, D))
+    X = rng.standard_normal((N_SAMPLES, D))
+    empty = np.zeros((D, 0))
+    for operator in (DenseSensing(A), RankOneSensing(X)):
+        pred, _ = operator.forward(empty, np.zeros(0))
+        assert np.array_equal(pred, np.zeros(N_SAMPLES))
+        assert operator.adjoint_times(np.ones(N_SAMPLES), empty).shape == (D, 0)
+
+
+@pytest.mark.parametrize(
+    "make_X, expected_type",
+    [
+        (lambda rng: rng.standard_normal((5, 3, 3)), DenseSensing),
+        (lambda rng: rng.standard_normal((5, 3)), RankOneSensing),
+        (lambda rng: sp.csr_matrix(rng.standard_normal((5, 3))), RankOneSensing),
+    ],
+    ids=["3d-dense", "2d-dense", "2d-csr"],
+)
+def test_make_sensing_operator_dispatches_on_ndim(rng, make_X, expected_type):
+    """3-D arrays are matrix stacks, 2-D arrays and CSR are rank-one vectors."""
+    operator = make_sensing_operator(make_X(rng))
+    assert type(operator) is expected_type
+    assert (operator.n_samples, operator.n_features) == (5, 3)
