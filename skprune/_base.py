@@ -232,11 +232,10 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator):
         return self
 
     def _fine_tune(self, datafit):
-        signs = self._model.signs
         tuned = fine_tune(
             datafit,
             self._model,
-            estimate_scale(datafit, signs if signs.size else np.ones(1)),
+            estimate_scale(datafit, self._model.signs),
             solver=self.refit_solver,
             max_iter=self.refit_max_iter,
             tol=self.tol,

@@ -13,7 +13,9 @@ def _check_sensing_shape(X):
     if sp.issparse(X):
         return
     if X.ndim not in (2, 3):
-        raise ValueError(f"X must have 2 or 3 dimensions, got shape {X.shape}. {_SHAPES}")
+        raise ValueError(
+            f"X must have 2 or 3 dimensions, got shape {X.shape}. {_SHAPES}"
+        )
     if X.ndim == 3 and X.shape[1] != X.shape[2]:
         raise ValueError(
             f"Sensing matrices must be square, got X of shape {X.shape} "

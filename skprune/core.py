@@ -86,7 +86,10 @@ def estimate_scale(datafit: QuadraticLeastSquares, signs: np.ndarray) -> Problem
     """Read the :class:`ProblemScale` of a problem off its data."""
     start = unpenalized_model(datafit)
     correlation = residual_correlation(datafit, start)
-    rho = max(_top_eigenpair(correlation, sign)[0] for sign in np.unique(signs))
+    rho = max(
+        (_top_eigenpair(correlation, sign)[0] for sign in np.unique(signs)),
+        default=0.0,
+    )
     eigenvalue, direction = max(
         (_top_eigenpair(correlation, sign) for sign in (1.0, -1.0)),
         key=lambda pair: pair[0],
@@ -120,13 +123,18 @@ class _ScaledObjective:
         self.objective_scale = scale.loss_at_zero if scale.loss_at_zero > 0 else 1.0
         self.shape = (datafit.operator.n_features, signs.shape[0])
 
+    def _pack(self, factor, coef, intercept) -> np.ndarray:
+        """Concatenate the blocks; the intercept only when it is fitted."""
+        blocks = [factor.ravel(), coef]
+        if self.datafit.fit_intercept:
+            blocks.append([intercept])
+        return np.concatenate(blocks)
+
     def flatten(self, model: QuadraticModel) -> np.ndarray:
-        return np.concatenate(
-            [
-                model.factor.ravel() / self.factor_scale,
-                model.coef / self.linear_scale,
-                [model.intercept / self.linear_scale] if self.datafit.fit_intercept else [],
-            ]
+        return self._pack(
+            model.factor / self.factor_scale,
+            model.coef / self.linear_scale,
+            model.intercept / self.linear_scale,
         )
 
     def model(self, x: np.ndarray) -> QuadraticModel:
@@ -145,12 +153,10 @@ class _ScaledObjective:
         if self.alpha > 0:
             value += self.alpha * self.penalty.value(model.factor)
             grad_factor = grad_factor + self.alpha * self.penalty.gradient(model.factor)
-        gradient = np.concatenate(
-            [
-                grad_factor.ravel() * self.factor_scale,
-                grad_coef * self.linear_scale,
-                [grad_intercept * self.linear_scale] if self.datafit.fit_intercept else [],
-            ]
+        gradient = self._pack(
+            grad_factor * self.factor_scale,
+            grad_coef * self.linear_scale,
+            grad_intercept * self.linear_scale,
         )
         return value / self.objective_scale, gradient / self.objective_scale
 
@@ -290,7 +296,9 @@ def fine_tune(
         label="fine-tune",
     )
     curve = np.asarray(result.objective_curve) * objective.objective_scale
-    return StageResult(objective.model(result.x), curve, result.n_iter, result.converged)
+    return StageResult(
+        objective.model(result.x), curve, result.n_iter, result.converged
+    )
 
 
 def initial_model(
@@ -307,4 +315,3 @@ def initial_model(
     factor = random_state.standard_normal((d, signs.shape[0]))
     factor *= init_scale * np.sqrt(scale.sigma / d)
     return QuadraticModel(factor, signs, start.coef, start.intercept)
-

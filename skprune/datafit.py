@@ -89,9 +89,11 @@ class QuadraticLeastSquares:
         n_samples = self.y.shape[0]
         quadratic, cache = self.operator.forward(model.factor, model.signs)
         residual = quadratic + self._unpenalized_part(model) - self.y
-        grad_factor = (2.0 / n_samples) * self.operator.adjoint_times(
-            residual, model.factor, cache
-        ) * model.signs
+        grad_factor = (
+            (2.0 / n_samples)
+            * self.operator.adjoint_times(residual, model.factor, cache)
+            * model.signs
+        )
         if self.linear_design is None:
             grad_coef = np.zeros(0)
         else:
@@ -101,7 +103,7 @@ class QuadraticLeastSquares:
         return value, (grad_factor, grad_coef, grad_intercept)
 
     def fit_unpenalized_part(self) -> tuple[np.ndarray, float]:
-        """Least-squares ``(w, b)`` of the linear term and constant alone (``U = 0``)."""
+        """Least-squares ``(w, b)`` of the linear term and constant alone (U = 0)."""
         columns = [] if self.linear_design is None else [self.linear_design]
         if self.fit_intercept:
             columns.append(np.ones((self.y.shape[0], 1)))

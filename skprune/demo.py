@@ -62,8 +62,10 @@ def run_demo(
         "prune threshold": model.prune_threshold_,
         "relative error before fine-tuning": relative_error(pruned, planted),
         "relative error after fine-tuning": relative_error(model.components_, planted),
-        "oracle relative error (rank known)": relative_error(oracle.components_, planted),
-        "statistical rate sqrt(r d / n)": float(np.sqrt(rank * n_features / n_samples)),
+        "oracle relative error (rank known)": relative_error(
+            oracle.components_, planted
+        ),
+        "statistical rate sqrt(r d / n)": np.sqrt(rank * n_features / n_samples),
         "seconds train / prune / fine-tune": tuple(model.stage_times_.values()),
         "oracle seconds": oracle_time,
     }
@@ -82,7 +84,9 @@ def _format(value):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m skprune")
     commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="train, prune and fine-tune on a planted problem")
+    demo = commands.add_parser(
+        "demo", help="train, prune and fine-tune on a planted problem"
+    )
     demo.add_argument("--n-samples", type=int, default=1500)
     demo.add_argument("--n-features", type=int, default=30)
     demo.add_argument("--rank", type=int, default=3)

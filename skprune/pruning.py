@@ -30,7 +30,8 @@ def resolve_threshold(prune_threshold, column_norms: np.ndarray, beta: float) ->
     ):
         raise ValueError(
             "prune_threshold must be 'auto' or a float in [0, 1) giving the "
-            f"threshold as a fraction of the largest column norm; got {prune_threshold!r}."
+            "threshold as a fraction of the largest column norm; got "
+            f"{prune_threshold!r}."
         )
     return float(prune_threshold * np.max(column_norms, initial=0.0))
 
