@@ -716,3 +716,22 @@ def test_pickle_round_trip():
     restored = pickle.loads(pickle.dumps(model))
     assert np.array_equal(restored.predict(X_new), model.predict(X_new))
     assert np.array_equal(restored.components_, model.components_)
+
+
+@pytest.mark.parametrize("x_factor, y_factor", [(1e-3, 1.0), (1.0, 1e6), (1e4, 1e-5)])
+def test_fit_is_equivariant_to_the_units_of_X_and_y(x_factor, y_factor):
+    """Scale-aware defaults: measuring A_i in units c_x times larger and y in
+    units c_y times larger gives the same rank and the matrix
+    M * c_y / c_x (the closed form: <c_x A, M c_y / c_x> = c_y <A, M>).
+
+    The tolerance 1e-5 is far above what rounding in the rescaled solver
+    produces (about 1e-8 measured) and far below any change of solution.
+    """
+    X, y, _ = problem("gaussian", 0)
+    reference = fitted("gaussian", 0)
+    rescaled = GroupLassoMatrixSensing(random_state=0).fit(X * x_factor, y * y_factor)
+    assert rescaled.n_components_ == reference.n_components_
+    gram = reference.components_ @ reference.components_.T
+    rescaled_gram = rescaled.components_ @ rescaled.components_.T
+    error = np.linalg.norm(rescaled_gram * x_factor / y_factor - gram)
+    assert error <= 1e-5 * np.linalg.norm(gram)
