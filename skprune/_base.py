@@ -133,15 +133,16 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator):
             scale,
             max_iter=self.max_iter,
             tol=self.tol,
-            escape_step=self.init_scale * np.sqrt(scale.sigma),
             verbose=self.verbose,
         )
         self.stage_times_ = {"train": perf_counter() - start}
         if not trained.converged:
             warnings.warn(
-                f"Training did not converge within max_iter={self.max_iter} "
-                "iterations (stopping rule: see tol); increase max_iter, or "
-                "loosen tol.",
+                "Training stopped before reaching an approximate second-order "
+                f"stationary point, after {trained.n_iter} of max_iter="
+                f"{self.max_iter} iterations and {trained.n_escapes} of at most "
+                f"{n_components} saddle escapes (stopping rule: see tol). "
+                "Increase max_iter, loosen tol, or standardize the features.",
                 ConvergenceWarning,
                 stacklevel=2,
             )

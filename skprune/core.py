@@ -53,7 +53,9 @@ class ProblemScale:
     loss_at_zero : float
         The loss of the unpenalized part alone (``U = 0``).
     target_scale : float
-        Root mean square of ``y``.
+        Root mean square of ``r0``, the unit of the linear weights and the
+        intercept in the solvers. (The root mean square of ``y`` itself would
+        make the intercept direction stiff when ``y`` has a large mean.)
     """
 
     correlation: float
@@ -104,7 +106,7 @@ def estimate_scale(datafit: QuadraticLeastSquares, signs: np.ndarray) -> Problem
         correlation=float(max(rho, 0.0)),
         sigma=float(sigma),
         loss_at_zero=float(loss),
-        target_scale=float(np.sqrt(np.mean(datafit.y**2))) or 1.0,
+        target_scale=float(np.sqrt(2.0 * loss)) or 1.0,
     )
 
 
@@ -188,19 +190,22 @@ class StageResult:
     n_escapes: int = 0
 
 
-def _escape_direction(datafit, penalty, alpha, model, scale):
-    """A zero column and a direction along which the objective curves down.
+def _escape_step(datafit, penalty, alpha, model, scale):
+    """A column near zero, and a step along which ``F`` curves down.
 
-    Adding ``t v`` to column ``j`` changes the loss by ``-s_j t^2 v^T C v``
-    and the penalty by ``alpha * phi(s_j) t^2 / 2`` to second order, with
-    ``phi`` the penalty's :meth:`~SmoothGroupLasso.column_curvature`. Among the
-    smallest column of each sign, return ``(j, v)`` with the most negative
-    curvature, or ``None`` when no curvature is below
-    ``-SADDLE_TOLERANCE * scale.correlation``: then no column can grow, and the
-    point is an approximate second-order stationary point for the columns that
-    are near zero.
+    Adding ``t v`` to column ``j`` of sign ``a`` changes ``F`` by
+    ``-gap t^2 + ||q||^2 t^4 / (2n)`` up to the terms in the column's current
+    value, where ``gap = a v^T C v - lambda phi(s_j) / 2`` (``C`` the residual
+    correlation, ``phi`` the penalty's
+    :meth:`~SmoothGroupLasso.column_curvature`) and ``q_i = v^T S_i v``. For
+    the smallest column of each sign and the top eigenvector ``v`` of ``a C``,
+    take the largest ``gap``; if it exceeds ``SADDLE_TOLERANCE * rho``, return
+    ``(j, t v)`` with the ``t`` that minimizes that quartic,
+    ``t^2 = gap n / ||q||^2``. Return ``None`` when no column can grow: the
+    point is then an approximate second-order stationary point for the
+    columns that are near zero.
     """
-    if alpha == 0 and model.factor.shape[1] == 0:
+    if model.factor.shape[1] == 0:
         return None
     correlation = residual_correlation(datafit, model)
     squared_norms = np.sum(model.factor**2, axis=0)
@@ -215,7 +220,12 @@ def _escape_direction(datafit, penalty, alpha, model, scale):
             best is None or gap > best[0]
         ):
             best = (gap, column, direction)
-    return None if best is None else best[1:]
+    if best is None:
+        return None
+    gap, column, direction = best
+    along, _ = datafit.operator.forward(direction[:, None], np.ones(1))
+    length = np.sqrt(gap * along.shape[0] / float(along @ along))
+    return column, length * direction
 
 
 def train(
@@ -227,15 +237,16 @@ def train(
     *,
     max_iter: int,
     tol: float,
-    escape_step: float,
     verbose: int = 0,
 ) -> StageResult:
     """Minimize ``L + alpha * R_beta`` from ``model`` to a second-order point.
 
-    Runs L-BFGS; when it stops, checks whether the smallest column of some
-    sign could still grow (:func:`_escape_direction`). If so, it adds
-    ``escape_step`` times that direction to the column and runs L-BFGS again,
-    within ``max_iter`` iterations in all.
+    Runs L-BFGS; when it stops before ``max_iter`` (converged, or stalled
+    after its restarts), checks whether the smallest column of some
+    sign could still grow (:func:`_escape_step`). If so, it adds the step to
+    that column and runs L-BFGS again,
+    within ``max_iter`` iterations and ``k`` escapes in all; running out of
+    either is reported as not converged.
     """
     objective = _ScaledObjective(datafit, penalty, alpha, model.signs, scale)
     curve, n_iter, n_escapes, converged = [], 0, 0, False
@@ -251,15 +262,17 @@ def train(
         model = objective.model(result.x)
         curve.extend(result.objective_curve)
         n_iter += result.n_iter
-        if not result.converged:
+        if n_iter >= max_iter:
             break
-        escape = _escape_direction(datafit, penalty, alpha, model, scale)
-        if escape is None or n_escapes >= model.factor.shape[1]:
-            converged = True
+        escape = _escape_step(datafit, penalty, alpha, model, scale)
+        if escape is None:
+            converged = result.converged
             break
-        column, direction = escape
+        if n_escapes >= model.factor.shape[1]:
+            break
+        column, step = escape
         factor = model.factor.copy()
-        factor[:, column] += escape_step * direction
+        factor[:, column] += step
         model = QuadraticModel(factor, model.signs, model.coef, model.intercept)
         n_escapes += 1
         if verbose:

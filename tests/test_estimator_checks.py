@@ -11,11 +11,16 @@ regression to fix, not something to silence here.
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skprune import GroupLassoMatrixSensing
+from skprune import GroupLassoMatrixSensing, QuadraticNetPruner
 
 # Fixed seed: the checks compare fits across calls (e.g. idempotency), which
 # needs a deterministic random start.
-ESTIMATORS = [GroupLassoMatrixSensing(random_state=0)]
+ESTIMATORS = [
+    GroupLassoMatrixSensing(random_state=0),
+    # No poor_score tag (asserted in tests/test_quadratic_net.py): its
+    # unpenalized linear term and intercept fit the checks' linear targets.
+    QuadraticNetPruner(random_state=0),
+]
 
 
 def test_poor_score_tag_is_declared():
