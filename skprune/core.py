@@ -7,8 +7,8 @@ Every estimator builds a :class:`~skprune.datafit.QuadraticLeastSquares`, a
 :func:`fine_tune`.
 
 Scale. Before solving, the factor is divided by ``sqrt(sigma)``, the linear
-weights and the intercept by the root mean square of the targets, and the
-objective by the loss of the unpenalized part alone (see
+weights and the intercept by the root mean square of the residual of the
+unpenalized part alone, and the objective by that part's loss (see
 :class:`ProblemScale`). The solvers therefore see an objective of order one
 whatever the units of ``X`` and ``y``, and ``tol`` means the same thing on
 every problem.
@@ -40,12 +40,12 @@ class ProblemScale:
     Attributes
     ----------
     correlation : float
-        ``rho``, the largest eigenvalue of ``s C`` over the signs ``s`` that
-        the model's columns take (``lambda_max(C)`` for a PSD model). A zero
-        column can grow from a small initialization only along a direction
-        whose eigenvalue exceeds ``alpha / sqrt(beta)``, so
-        ``alpha_max = sqrt(beta) * rho`` is the smallest penalty at which
-        ``U = 0`` is a local minimum.
+        ``rho``, the largest eigenvalue of ``a C`` over the signs ``a`` that
+        the model's columns take (``lambda_max(C)`` for a PSD model). With
+        penalty ``lambda`` and smoothing ``beta_abs``, a zero column can grow
+        only along a direction whose eigenvalue exceeds
+        ``lambda / sqrt(beta_abs)``, so ``alpha_max = sqrt(beta_abs) * rho`` is
+        the smallest penalty at which ``U = 0`` is a local minimum.
     sigma : float
         The size of the best rank-one fit ``t v v^T`` along the top eigenvector
         ``v`` of ``C``: an estimate of the largest eigenvalue of the planted
@@ -71,11 +71,14 @@ def unpenalized_model(datafit: QuadraticLeastSquares) -> QuadraticModel:
     return QuadraticModel(np.zeros((d, 0)), np.zeros(0), coef, intercept)
 
 
-def _top_eigenpair(matrix: np.ndarray, sign: float):
-    """Largest eigenvalue of ``sign * matrix`` and its eigenvector."""
+def _top_eigenpairs(matrix: np.ndarray) -> dict:
+    """For each sign ``a`` in ``{+1, -1}``: the largest eigenvalue of
+    ``a * matrix`` and its eigenvector, from one eigendecomposition."""
     eigenvalues, eigenvectors = eigh(matrix)
-    index = -1 if sign > 0 else 0
-    return sign * eigenvalues[index], eigenvectors[:, index]
+    return {
+        1.0: (eigenvalues[-1], eigenvectors[:, -1]),
+        -1.0: (-eigenvalues[0], eigenvectors[:, 0]),
+    }
 
 
 def residual_correlation(datafit: QuadraticLeastSquares, model: QuadraticModel):
@@ -87,15 +90,9 @@ def residual_correlation(datafit: QuadraticLeastSquares, model: QuadraticModel):
 def estimate_scale(datafit: QuadraticLeastSquares, signs: np.ndarray) -> ProblemScale:
     """Read the :class:`ProblemScale` of a problem off its data."""
     start = unpenalized_model(datafit)
-    correlation = residual_correlation(datafit, start)
-    rho = max(
-        (_top_eigenpair(correlation, sign)[0] for sign in np.unique(signs)),
-        default=0.0,
-    )
-    eigenvalue, direction = max(
-        (_top_eigenpair(correlation, sign) for sign in (1.0, -1.0)),
-        key=lambda pair: pair[0],
-    )
+    top = _top_eigenpairs(residual_correlation(datafit, start))
+    rho = max((top[sign][0] for sign in np.unique(signs)), default=0.0)
+    eigenvalue, direction = max(top.values(), key=lambda pair: pair[0])
     along, _ = datafit.operator.forward(direction[:, None], np.ones(1))
     n_samples = along.shape[0]
     sigma = eigenvalue * n_samples / float(along @ along) if along.any() else 0.0
@@ -114,12 +111,10 @@ class _ScaledObjective:
     """The penalized objective as a function of one scaled flat vector."""
 
     def __init__(self, datafit, penalty, alpha, signs, scale: ProblemScale):
-        self.datafit, self.penalty, self.alpha, self.signs = (
-            datafit,
-            penalty,
-            alpha,
-            signs,
-        )
+        self.datafit = datafit
+        self.penalty = penalty
+        self.alpha = alpha
+        self.signs = signs
         self.factor_scale = np.sqrt(scale.sigma)
         self.linear_scale = scale.target_scale
         self.objective_scale = scale.loss_at_zero if scale.loss_at_zero > 0 else 1.0
@@ -207,14 +202,14 @@ def _escape_step(datafit, penalty, alpha, model, scale):
     """
     if model.factor.shape[1] == 0:
         return None
-    correlation = residual_correlation(datafit, model)
+    top = _top_eigenpairs(residual_correlation(datafit, model))
     squared_norms = np.sum(model.factor**2, axis=0)
     threshold = 0.5 * alpha * penalty.column_curvature(squared_norms)
     best = None
     for sign in np.unique(model.signs):
         columns = np.flatnonzero(model.signs == sign)
         column = columns[np.argmin(squared_norms[columns])]
-        eigenvalue, direction = _top_eigenpair(correlation, sign)
+        eigenvalue, direction = top[sign]
         gap = eigenvalue - threshold[column]
         if gap > SADDLE_TOLERANCE * scale.correlation and (
             best is None or gap > best[0]
@@ -241,12 +236,12 @@ def train(
 ) -> StageResult:
     """Minimize ``L + alpha * R_beta`` from ``model`` to a second-order point.
 
-    Runs L-BFGS; when it stops before ``max_iter`` (converged, or stalled
-    after its restarts), checks whether the smallest column of some
-    sign could still grow (:func:`_escape_step`). If so, it adds the step to
-    that column and runs L-BFGS again,
-    within ``max_iter`` iterations and ``k`` escapes in all; running out of
-    either is reported as not converged.
+    ``alpha`` is the absolute penalty ``lambda``. Runs L-BFGS; when it stops
+    before ``max_iter`` (converged, or stalled after its restarts), checks
+    whether the smallest column of some sign could still grow
+    (:func:`_escape_step`). If so, it adds the step to that column and runs
+    L-BFGS again, within ``max_iter`` iterations and ``k`` escapes in all;
+    running out of either is reported as not converged.
     """
     objective = _ScaledObjective(datafit, penalty, alpha, model.signs, scale)
     curve, n_iter, n_escapes, converged = [], 0, 0, False
