@@ -27,6 +27,7 @@ import numpy as np
 
 from skprune import GroupLassoMatrixSensing
 from skprune.datasets import make_matrix_sensing
+from skprune.plotting import plot_column_norms
 
 n_features, rank, noise = 25, 3, 0.1
 sample_sizes = [250, 500, 1000, 2000, 4000]
@@ -83,38 +84,15 @@ for model in [penalized, unpenalized]:
 # training from a small start spreads ``M*`` over many columns of comparable
 # norm: greedy pruning cannot tell which ones matter.
 
-planted_singular_values = np.linalg.svd(planted_factor, compute_uv=False)
-columns = np.arange(1, n_features + 1)
-
-fig, ax = plt.subplots(figsize=(6.4, 4.2), layout="constrained")
-for name, model, color in [
-    (f"with penalty (alpha={penalized.alpha:g})", penalized, "C0"),
-    (f"without penalty (alpha={unpenalized.alpha:g})", unpenalized, "C1"),
-]:
-    ax.semilogy(
-        columns,
-        np.sort(model.column_norms_)[::-1],
-        "o-",
-        color=color,
-        label=f"{name}: keeps {model.n_components_}",
-    )
-ax.semilogy(
-    np.arange(1, rank + 1),
-    planted_singular_values,
-    "kx",
-    markersize=10,
-    label=f"singular values of planted U* (r={rank})",
+ax = plot_column_norms(
+    [penalized, unpenalized],
+    [f"with penalty (alpha={penalized.alpha:g})", "without penalty (alpha=0)"],
+    planted_factor=planted_factor,
 )
-ax.axhline(
-    penalized.prune_threshold_,
-    color="k",
-    linestyle="--",
-    label=f"auto prune threshold = {penalized.prune_threshold_:.2f}",
-)
+ax.figure.set_size_inches(6.4, 4.2)
 ax.set_xlabel("column, sorted by norm")
 ax.set_ylabel("column norm ||u_j|| before pruning")
 ax.set_title(f"Trained column norms, Gaussian sensing, n={n_samples}, d={n_features}")
-ax.legend(loc="center right", fontsize="small")
 
 # %%
 # Fine-tuning converges linearly

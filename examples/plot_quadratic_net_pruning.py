@@ -34,6 +34,7 @@ from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
 from skprune import QuadraticNetPruner
 from skprune.datasets import make_matrix_sensing
+from skprune.plotting import plot_column_norms
 
 n_train, n_test, n_features, rank, noise = 1500, 1000, 16, 3, 0.1
 X, y, planted_factor = make_matrix_sensing(
@@ -86,39 +87,16 @@ for model in [penalized, unpenalized]:
 # threshold in the gap keeps ``r`` neurons. Without it the norms decay
 # smoothly and no threshold separates signal from noise.
 
-planted_singular_values = np.linalg.svd(planted_factor, compute_uv=False)
-positions = np.arange(1, n_features + 1)
-
-fig, ax = plt.subplots(figsize=(6.4, 4.2), layout="constrained")
-for name, model, color in [
-    (f"with penalty (alpha={penalized.alpha:g})", penalized, "C0"),
-    (f"without penalty (alpha={unpenalized.alpha:g})", unpenalized, "C1"),
-]:
-    ax.semilogy(
-        positions,
-        np.sort(model.column_norms_)[::-1],
-        "o-",
-        color=color,
-        label=f"{name}: keeps {model.n_components_}",
-    )
-ax.semilogy(
-    np.arange(1, rank + 1),
-    planted_singular_values,
-    "kx",
-    markersize=10,
-    label=f"singular values of planted U* (r={rank})",
+ax = plot_column_norms(
+    [penalized, unpenalized],
+    [f"with penalty (alpha={penalized.alpha:g})", "without penalty (alpha=0)"],
+    planted_factor=planted_factor,
 )
-ax.axhline(
-    penalized.prune_threshold_,
-    color="k",
-    linestyle="--",
-    label=f"auto prune threshold = {penalized.prune_threshold_:.2f}",
-)
+ax.figure.set_size_inches(6.4, 4.2)
 ax.set_xlabel("neuron, sorted by norm")
 ax.set_ylabel("hidden-weight norm ||w_j|| before pruning")
 ax.set_title("Trained neuron norms: a gap appears only with the penalty")
-ax.set_xticks(positions)
-ax.legend(loc="center right", fontsize="small")
+ax.set_xticks(np.arange(1, n_features + 1))
 
 # %%
 # The pruned width

@@ -1,0 +1,63 @@
+"""Plots of fitted estimators (needs matplotlib, imported when called)."""
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+
+def plot_column_norms(estimators, labels, *, planted_factor=None, ax=None):
+    """Plot the sorted column norms before pruning, with each prune threshold.
+
+    The picture that shows whether greedy pruning can work: with the
+    group-Lasso penalty the norms split into a few large ones and a cluster
+    near zero, and the threshold falls in the gap.
+
+    Parameters
+    ----------
+    estimators : list of fitted GroupLassoMatrixSensing or QuadraticNetPruner
+        Their ``column_norms_`` are drawn, sorted, on a log scale; each one's
+        ``prune_threshold_`` is a dashed line of the same colour.
+    labels : list of str
+        A legend label for each estimator; the number of columns it kept is
+        appended.
+    planted_factor : ndarray of shape (d, r), default=None
+        When given, its singular values are drawn as crosses: the norms that
+        ``r`` orthogonal columns fitting ``U* U*^T`` would have.
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure when ``None``.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(layout="constrained")
+    for estimator, label in zip(estimators, labels, strict=True):
+        check_is_fitted(estimator, "column_norms_")
+        norms = np.sort(estimator.column_norms_)[::-1]
+        (line,) = ax.semilogy(
+            np.arange(1, norms.size + 1),
+            norms,
+            "o-",
+            label=f"{label}: keeps {estimator.n_components_}",
+        )
+        ax.axhline(
+            estimator.prune_threshold_,
+            color=line.get_color(),
+            linestyle="--",
+            label=f"threshold {estimator.prune_threshold_:.3g}",
+        )
+    if planted_factor is not None:
+        singular_values = np.linalg.svd(planted_factor, compute_uv=False)
+        ax.semilogy(
+            np.arange(1, singular_values.size + 1),
+            singular_values,
+            "kx",
+            markersize=10,
+            label=f"singular values of planted U* (r={singular_values.size})",
+        )
+    ax.set_xlabel("column, sorted by norm")
+    ax.set_ylabel("column norm before pruning")
+    ax.legend(fontsize="small")
+    return ax
