@@ -1,7 +1,7 @@
 """The estimator base shared by every train -> prune -> fine-tune model."""
 
 import warnings
-from abc import abstractmethod
+from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 from time import perf_counter
 
@@ -18,7 +18,7 @@ from .penalty import SmoothGroupLasso
 from .pruning import keep_mask, resolve_threshold
 
 
-class BaseGroupLassoPruner(RegressorMixin, BaseEstimator):
+class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
     """Train with a smooth group-Lasso penalty, prune weak columns, fine-tune.
 
     Subclasses say how ``X`` becomes a sensing operator and a linear design

@@ -23,10 +23,10 @@ def _check_sensing_shape(X):
         )
 
 
-def validate_sensing_data(estimator, X, y="no_validation", *, reset, accept_3d=True):
+def validate_sensing_data(estimator, X, y="no_validation", *, reset):
     """Validate sensing inputs ``X`` (and ``y``) with ``validate_data``.
 
-    ``X`` is a 3-D stack of square matrices (when ``accept_3d``) or a 2-D array
+    ``X`` is a 3-D stack of square matrices or a 2-D array
     or CSR matrix of vectors; its ``d`` is ``n_features_in_``. A 2-D ``X`` may
     predict with a model fitted on 3-D ``X`` of the same ``d`` and vice versa,
     since both describe measurement matrices of size ``d x d``.
@@ -45,13 +45,17 @@ def validate_sensing_data(estimator, X, y="no_validation", *, reset, accept_3d=T
     check_params = {
         "accept_sparse": "csr",
         "dtype": "float64",
-        "allow_nd": accept_3d,
+        "allow_nd": True,
         "reset": reset,
     }
+    validated = validate_X_y(estimator, X, y, **check_params)
+    _check_sensing_shape(validated[0] if isinstance(validated, tuple) else validated)
+    return validated
+
+
+def validate_X_y(estimator, X, y="no_validation", **check_params):
+    """``validate_data`` of ``X`` alone when ``y`` is ``"no_validation"``,
+    else of ``X`` and a numeric ``y``."""
     if isinstance(y, str) and y == "no_validation":
-        X = validate_data(estimator, X, **check_params)
-        _check_sensing_shape(X)
-        return X
-    X, y = validate_data(estimator, X, y, y_numeric=True, **check_params)
-    _check_sensing_shape(X)
-    return X, y
+        return validate_data(estimator, X, **check_params)
+    return validate_data(estimator, X, y, y_numeric=True, **check_params)

@@ -4,9 +4,9 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.sparsefuncs import mean_variance_axis
-from sklearn.utils.validation import validate_data
 
 from ._base import BaseGroupLassoPruner
+from ._validation import validate_X_y
 from .datafit import QuadraticLeastSquares
 from .sensing import RankOneSensing
 
@@ -245,10 +245,9 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
         self.standardize = standardize
 
     def _validate_X(self, X, *, y="no_validation", reset):
-        check_params = {"accept_sparse": "csr", "dtype": "float64", "reset": reset}
-        if isinstance(y, str) and y == "no_validation":
-            return validate_data(self, X, **check_params)
-        return validate_data(self, X, y, y_numeric=True, **check_params)
+        return validate_X_y(
+            self, X, y, accept_sparse="csr", dtype="float64", reset=reset
+        )
 
     def _default_n_components(self, n_features):
         return 2 * n_features if self.output_signs == "mixed" else n_features
