@@ -193,12 +193,14 @@ def _escape_step(datafit, penalty, alpha, model, scale):
     value, where ``gap = a v^T C v - lambda phi(s_j) / 2`` (``C`` the residual
     correlation, ``phi`` the penalty's
     :meth:`~SmoothGroupLasso.column_curvature`) and ``q_i = v^T S_i v``. For
-    the smallest column of each sign and the top eigenvector ``v`` of ``a C``,
+    the smallest column of each sign, if its squared norm is at most
+    ``beta_abs``, and the top eigenvector ``v`` of ``a C``,
     take the largest ``gap``; if it exceeds ``SADDLE_TOLERANCE * rho``, return
     ``(j, t v)`` with the ``t`` that minimizes that quartic,
     ``t^2 = gap n / ||q||^2``. Return ``None`` when no column can grow: the
     point is then an approximate second-order stationary point for the
-    columns that are near zero.
+    columns that are near zero (with ``alpha = 0`` the penalty still sets
+    which columns count as near zero).
     """
     if model.factor.shape[1] == 0:
         return None
@@ -207,7 +209,14 @@ def _escape_step(datafit, penalty, alpha, model, scale):
     threshold = 0.5 * alpha * penalty.column_curvature(squared_norms)
     best = None
     for sign in np.unique(model.signs):
-        columns = np.flatnonzero(model.signs == sign)
+        # Only columns the penalty treats as near zero (||u_j||^2 <= beta,
+        # below the automatic prune threshold) are candidates: for larger
+        # ones the expansion below leaves out terms of the same order.
+        columns = np.flatnonzero(
+            (model.signs == sign) & (squared_norms <= penalty.beta)
+        )
+        if columns.size == 0:
+            continue
         column = columns[np.argmin(squared_norms[columns])]
         eigenvalue, direction = top[sign]
         gap = eigenvalue - threshold[column]
