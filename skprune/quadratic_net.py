@@ -54,8 +54,8 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
     measure of its importance. Fixing the signs loses nothing: any quadratic
     form with ``p`` positive and ``q`` negative eigenvalues is
     ``W D W^T`` with ``p`` neurons of sign ``+1`` and ``q`` of sign ``-1``.
-    Because inputs are standardized, the norms are also unaffected by the
-    units of the features.
+    With ``standardize=True`` the norms are also unaffected by the units of
+    the features.
 
     The penalty is scale-aware as in :class:`GroupLassoMatrixSensing`:
     ``beta_abs = beta * sigma`` and ``lambda = alpha * alpha_max_``, where
