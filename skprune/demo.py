@@ -65,7 +65,9 @@ def run_demo(
         "oracle relative error (rank known)": relative_error(
             oracle.components_, planted
         ),
-        "statistical rate sqrt(r d / n)": np.sqrt(rank * n_features / n_samples),
+        "rate noise * sqrt(r d / n) / ||M*||_F": noise
+        * np.sqrt(rank * n_features / n_samples)
+        / np.linalg.norm(planted.T @ planted),
         "seconds train / prune / fine-tune": tuple(model.stage_times_.values()),
         "oracle seconds": oracle_time,
     }
