@@ -12,7 +12,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .core import estimate_scale, fine_tune, initial_model, train
+from .core import estimate_scale, fine_tune, initial_model, train, unpenalized_model
 from .datafit import QuadraticLeastSquares
 from .penalty import SmoothGroupLasso
 from .pruning import keep_mask, resolve_threshold
@@ -119,23 +119,24 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             datafit.operator.n_features
         )
         signs = self._column_signs(n_components)
-        scale = estimate_scale(datafit, signs)
+        unpenalized = unpenalized_model(datafit)
+        scale = estimate_scale(datafit, signs, unpenalized)
         self.beta_ = self.beta * scale.sigma
         self.alpha_max_ = np.sqrt(self.beta_) * scale.correlation
         self.alpha_ = self.alpha * self.alpha_max_
 
-        start = perf_counter()
+        clock = perf_counter()
         trained = train(
             datafit,
             SmoothGroupLasso(self.beta_),
             self.alpha_,
-            initial_model(datafit, signs, scale, self.init_scale, random_state),
+            initial_model(unpenalized, signs, scale, self.init_scale, random_state),
             scale,
             max_iter=self.max_iter,
             tol=self.tol,
             verbose=self.verbose,
         )
-        self.stage_times_ = {"train": perf_counter() - start}
+        self.stage_times_ = {"train": perf_counter() - clock}
         if not trained.converged:
             warnings.warn(
                 "Training stopped before reaching an approximate second-order "
@@ -159,12 +160,12 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
                 f"beta_={self.beta_:.3e}"
             )
 
-        start = perf_counter()
+        clock = perf_counter()
         self.prune()
-        self.stage_times_["prune"] = perf_counter() - start
-        start = perf_counter()
-        self._fine_tune(datafit)
-        self.stage_times_["refit"] = perf_counter() - start
+        self.stage_times_["prune"] = perf_counter() - clock
+        clock = perf_counter()
+        self._fine_tune(datafit, scale)
+        self.stage_times_["refit"] = perf_counter() - clock
         return self
 
     def prune(self, threshold=None):
@@ -229,14 +230,16 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         """
         check_is_fitted(self, "_trained_model")
         X, y = self._validate_X(X, y=y, reset=False)
-        self._fine_tune(self._make_datafit(X, y))
+        datafit = self._make_datafit(X, y)
+        self._fine_tune(datafit, estimate_scale(datafit, self._model.signs))
         return self
 
-    def _fine_tune(self, datafit):
+    def _fine_tune(self, datafit, scale):
+        """Fine-tune ``self._model`` on ``datafit``, whose scale is ``scale``."""
         tuned = fine_tune(
             datafit,
             self._model,
-            estimate_scale(datafit, self._model.signs),
+            scale,
             solver=self.refit_solver,
             max_iter=self.refit_max_iter,
             tol=self.tol,

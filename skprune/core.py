@@ -87,9 +87,18 @@ def residual_correlation(datafit: QuadraticLeastSquares, model: QuadraticModel):
     return datafit.operator.adjoint_matrix(-residual) / residual.shape[0]
 
 
-def estimate_scale(datafit: QuadraticLeastSquares, signs: np.ndarray) -> ProblemScale:
-    """Read the :class:`ProblemScale` of a problem off its data."""
-    start = unpenalized_model(datafit)
+def estimate_scale(
+    datafit: QuadraticLeastSquares,
+    signs: np.ndarray,
+    start: QuadraticModel | None = None,
+) -> ProblemScale:
+    """Read the :class:`ProblemScale` of a problem off its data.
+
+    ``start`` is :func:`unpenalized_model` of ``datafit``, computed here when
+    not given.
+    """
+    if start is None:
+        start = unpenalized_model(datafit)
     top = _top_eigenpairs(residual_correlation(datafit, start))
     rho = max((top[sign][0] for sign in np.unique(signs)), default=0.0)
     eigenvalue, direction = max(top.values(), key=lambda pair: pair[0])
@@ -319,16 +328,15 @@ def fine_tune(
 
 
 def initial_model(
-    datafit: QuadraticLeastSquares,
+    start: QuadraticModel,
     signs: np.ndarray,
     scale: ProblemScale,
     init_scale: float,
     random_state: np.random.RandomState,
 ) -> QuadraticModel:
     """Small random factor (column norms about ``init_scale * sqrt(sigma)``)
-    next to the least-squares unpenalized part."""
-    start = unpenalized_model(datafit)
-    d = datafit.operator.n_features
+    next to the unpenalized part of ``start`` (see :func:`unpenalized_model`)."""
+    d = start.factor.shape[0]
     factor = random_state.standard_normal((d, signs.shape[0]))
     factor *= init_scale * np.sqrt(scale.sigma / d)
     return QuadraticModel(factor, signs, start.coef, start.intercept)
