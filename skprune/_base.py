@@ -10,12 +10,19 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from .core import estimate_scale, fine_tune, initial_model, train, unpenalized_model
+from .core import (
+    Problem,
+    estimate_scale,
+    fine_tune,
+    initial_model,
+    prune,
+    resolve_problem,
+    train,
+)
 from .datafit import QuadraticLeastSquares
-from .penalty import SmoothGroupLasso
-from .pruning import keep_mask, resolve_threshold
+from .solvers import SOLVERS
 
 
 class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
@@ -24,7 +31,11 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
     Subclasses say how ``X`` becomes a sensing operator and a linear design
     (:meth:`_make_datafit`), which signs the columns carry
     (:meth:`_column_signs`) and which fitted attributes describe the model
-    (:meth:`_publish`); everything else is shared.
+    (:meth:`_publish`); everything else is shared. :meth:`fit` reads as its
+    steps: resolve the problem (:meth:`_resolve_problem`), choose the start,
+    train (:meth:`_train`), prune (:meth:`prune`) and fine-tune
+    (:meth:`_fine_tune`); a regularization path and the CV estimators reuse
+    the same steps.
     """
 
     _parameter_constraints: dict = {
@@ -35,8 +46,9 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "refit_max_iter": [Interval(Integral, 0, None, closed="left")],
-        "refit_solver": [StrOptions({"lbfgs", "gd"})],
+        "refit_solver": [StrOptions(set(SOLVERS))],
         "init_scale": [Interval(Real, 0, None, closed="neither")],
+        "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -53,6 +65,7 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         refit_max_iter=1000,
         refit_solver="lbfgs",
         init_scale=1e-3,
+        warm_start=False,
         random_state=None,
         verbose=0,
     ):
@@ -65,6 +78,7 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         self.refit_max_iter = refit_max_iter
         self.refit_solver = refit_solver
         self.init_scale = init_scale
+        self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
 
@@ -76,7 +90,7 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         ``validate_data`` does."""
 
     @abstractmethod
-    def _make_datafit(self, X, y) -> QuadraticLeastSquares:
+    def _make_datafit(self, X, y, sample_weight=None) -> QuadraticLeastSquares:
         """The datafit of validated ``X`` and ``y`` in the space training uses."""
 
     @abstractmethod
@@ -90,48 +104,64 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
     def _default_n_components(self, n_features):
         return n_features
 
-    def _fit_preprocessing(self, X):
+    def _fit_preprocessing(self, X, sample_weight):
         """Learn any input preprocessing from the training ``X`` (none here)."""
 
-    # -- the shared pipeline ------------------------------------------------
+    # -- the steps ------------------------------------------------------------
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
-        """Train with the penalty, prune, then fine-tune without it.
-
-        Parameters
-        ----------
-        X : array-like or sparse matrix
-            Training inputs (see the class docstring for the shapes allowed).
-        y : array-like of shape (n_samples,)
-            Targets.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
+    def _validate_fit_data(self, X, y, sample_weight):
+        """Validated ``X``, ``y`` and ``sample_weight`` (``None`` stays ``None``)."""
         X, y = self._validate_X(X, y=y, reset=True)
-        random_state = check_random_state(self.random_state)
-        self._fit_preprocessing(X)
-        datafit = self._make_datafit(X, y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
+        return X, y, sample_weight
+
+    def _resolve_problem(self, X, y, sample_weight=None) -> Problem:
+        """Learn the preprocessing, build the datafit and resolve the problem:
+        its unpenalized part, scales and penalty (see
+        :func:`skprune.core.resolve_problem`)."""
+        self._fit_preprocessing(X, sample_weight)
+        datafit = self._make_datafit(X, y, sample_weight)
         n_components = self.n_components or self._default_n_components(
             datafit.operator.n_features
         )
-        signs = self._column_signs(n_components)
-        unpenalized = unpenalized_model(datafit)
-        scale = estimate_scale(datafit, signs, unpenalized)
-        self.beta_ = self.beta * scale.sigma
-        self.alpha_max_ = np.sqrt(self.beta_) * scale.correlation
-        self.alpha_ = self.alpha * self.alpha_max_
+        return resolve_problem(datafit, self._column_signs(n_components), self.beta)
 
+    def _set_problem(self, problem: Problem, alpha: float):
+        """Publish the absolute constants of ``problem`` at relative ``alpha``."""
+        self._penalty = problem.penalty
+        self.beta_ = problem.penalty.beta
+        self.lambda_max_ = problem.lambda_max
+        self.lambda_ = alpha * self.lambda_max_
+
+    def _initial_model(self, problem: Problem, random_state):
+        """The small random start, or with ``warm_start`` the trained model of
+        the previous fit."""
+        if not (self.warm_start and hasattr(self, "_trained_model")):
+            return initial_model(problem, self.init_scale, random_state)
+        previous = self._trained_model
+        expected = (problem.start.factor.shape[0], problem.signs.shape[0])
+        if previous.factor.shape != expected or previous.coef.shape != (
+            problem.start.coef.shape
+        ):
+            raise ValueError(
+                "warm_start=True needs a trained factor of the same shape: the "
+                f"previous fit has shape {previous.factor.shape} (n_features, "
+                f"n_components), this one needs {expected}. Set "
+                "warm_start=False to start afresh, or keep n_components and "
+                "the features unchanged."
+            )
+        return previous
+
+    def _train(self, problem: Problem, start):
+        """Train from ``start`` at the penalty ``lambda_``; publish the result."""
         clock = perf_counter()
         trained = train(
-            datafit,
-            SmoothGroupLasso(self.beta_),
-            self.alpha_,
-            initial_model(unpenalized, signs, scale, self.init_scale, random_state),
-            scale,
+            problem,
+            self.lambda_,
+            start,
             max_iter=self.max_iter,
             tol=self.tol,
             verbose=self.verbose,
@@ -142,30 +172,64 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
                 "Training stopped before reaching an approximate second-order "
                 f"stationary point, after {trained.n_iter} of max_iter="
                 f"{self.max_iter} iterations and {trained.n_escapes} of at most "
-                f"{n_components} saddle escapes (stopping rule: see tol). "
-                "Increase max_iter, loosen tol, or standardize the features.",
+                f"{problem.signs.shape[0]} saddle escapes (stopping rule: see "
+                "tol). Increase max_iter, loosen tol, or standardize the features.",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
+        self._set_trained(trained)
+        if self.verbose:
+            print(
+                f"[train] {trained.n_iter} iterations, objective "
+                f"{trained.objective_curve[-1]:.6e}, lambda_={self.lambda_:.3e}, "
+                f"beta_={self.beta_:.3e}"
+            )
+
+    def _set_trained(self, trained):
         self._trained_model = trained.model
         self.trained_components_ = trained.model.factor
         self.column_norms_ = np.linalg.norm(trained.model.factor, axis=0)
         self.objective_curve_ = trained.objective_curve
         self.n_iter_ = trained.n_iter
         self.n_saddle_escapes_ = trained.n_escapes
-        if self.verbose:
-            print(
-                f"[train] {trained.n_iter} iterations, objective "
-                f"{trained.objective_curve[-1]:.6e}, alpha_={self.alpha_:.3e}, "
-                f"beta_={self.beta_:.3e}"
-            )
 
+    def _prune_and_fine_tune(self, problem: Problem):
         clock = perf_counter()
         self.prune()
         self.stage_times_["prune"] = perf_counter() - clock
         clock = perf_counter()
-        self._fine_tune(datafit, scale)
+        self._fine_tune(problem.datafit, problem.scale)
         self.stage_times_["refit"] = perf_counter() - clock
+
+    # -- the public methods ---------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train with the penalty, prune, then fine-tune without it.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix
+            Training inputs (see the class docstring for the shapes allowed).
+        y : array-like of shape (n_samples,)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights ``s_i`` of the loss
+            ``1/(2 sum_i s_i) sum_i s_i (f(x_i) - y_i)^2``; ``None`` weighs
+            every sample equally. An integer weight acts as that many copies
+            of the sample.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
+        problem = self._resolve_problem(X, y, sample_weight)
+        self._set_problem(problem, self.alpha)
+        start = self._initial_model(problem, check_random_state(self.random_state))
+        self._train(problem, start)
+        self._prune_and_fine_tune(problem)
         return self
 
     def prune(self, threshold=None):
@@ -186,11 +250,11 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             The estimator, with the pruned model.
         """
         check_is_fitted(self, "_trained_model")
+        self._validate_params()
         threshold = self.prune_threshold if threshold is None else threshold
-        self.prune_threshold_ = resolve_threshold(
-            threshold, self.column_norms_, self.beta_
-        )
-        self.support_ = keep_mask(self.column_norms_, self.prune_threshold_)
+        pruning = prune(self._trained_model, threshold, self._penalty)
+        self.prune_threshold_ = pruning.threshold
+        self.support_ = pruning.support
         if not self.support_.any():
             warnings.warn(
                 "Every column's norm is below the prune threshold "
@@ -203,7 +267,7 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
                 UserWarning,
                 stacklevel=2,
             )
-        self._set_model(self._trained_model.select_columns(self.support_))
+        self._set_model(pruning.model)
         self.refit_loss_curve_ = np.zeros(0)
         self.refit_n_iter_ = 0
         if self.verbose:
@@ -213,7 +277,7 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             )
         return self
 
-    def refit(self, X, y):
+    def refit(self, X, y, sample_weight=None):
         """Fine-tune the current pruned model on the unpenalized loss.
 
         Parameters
@@ -222,6 +286,8 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             Inputs, with the number of features seen in :meth:`fit`.
         y : array-like of shape (n_samples,)
             Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the loss, as in :meth:`fit`.
 
         Returns
         -------
@@ -229,8 +295,13 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             The estimator, fine-tuned.
         """
         check_is_fitted(self, "_trained_model")
+        self._validate_params()
         X, y = self._validate_X(X, y=y, reset=False)
-        datafit = self._make_datafit(X, y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
+        datafit = self._make_datafit(X, y, sample_weight)
         self._fine_tune(datafit, estimate_scale(datafit, self._model.signs))
         return self
 

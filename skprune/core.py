@@ -1,10 +1,14 @@
 r"""The shared train -> prune -> fine-tune core behind every estimator.
 
-Every estimator builds a :class:`~skprune.datafit.QuadraticLeastSquares`, a
-:class:`~skprune.penalty.SmoothGroupLasso` and an initial
-:class:`~skprune.datafit.QuadraticModel`, then calls :func:`estimate_scale`,
-:func:`train`, the pruning rule of :mod:`skprune.pruning` and
-:func:`fine_tune`.
+Two halves. :func:`resolve_problem` turns a
+:class:`~skprune.datafit.QuadraticLeastSquares` and the columns' signs into a
+:class:`Problem`: the unpenalized part, the scales read off the data and the
+penalty with its absolute smoothing, from which every penalty strength
+``lambda = alpha * lambda_max`` follows. The stages then run on that problem:
+:func:`train` (from :func:`initial_model` or a warm start), :func:`prune` and
+:func:`fine_tune`. A single fit runs them once; a regularization path
+(:mod:`skprune.path`) runs them at each penalty of a decreasing sequence,
+every training warm-started from the last.
 
 Scale. Before solving, the factor is divided by ``sqrt(sigma)``, the linear
 weights and the intercept by the root mean square of the residual of the
@@ -21,7 +25,8 @@ from scipy.linalg import eigh
 
 from .datafit import QuadraticLeastSquares, QuadraticModel
 from .penalty import SmoothGroupLasso
-from .solvers import gradient_descent, lbfgs
+from .pruning import keep_mask, resolve_threshold
+from .solvers import get_solver, lbfgs
 
 #: A zero column is considered able to grow when the negative curvature along
 #: its best direction exceeds this fraction of ``ProblemScale.correlation``.
@@ -44,7 +49,7 @@ class ProblemScale:
         the model's columns take (``lambda_max(C)`` for a PSD model). With
         penalty ``lambda`` and smoothing ``beta_abs``, a zero column can grow
         only along a direction whose eigenvalue exceeds
-        ``lambda / sqrt(beta_abs)``, so ``alpha_max = sqrt(beta_abs) * rho`` is
+        ``lambda / sqrt(beta_abs)``, so ``lambda_max = sqrt(beta_abs) * rho`` is
         the smallest penalty at which ``U = 0`` is a local minimum.
     sigma : float
         The size of the best rank-one fit ``t v v^T`` along the top eigenvector
@@ -81,12 +86,6 @@ def _top_eigenpairs(matrix: np.ndarray) -> dict:
     }
 
 
-def residual_correlation(datafit: QuadraticLeastSquares, model: QuadraticModel):
-    """``C = (1/n) sum_i (y_i - f_i) S_i``, the negative gradient direction."""
-    residual = datafit.residual(model)
-    return datafit.operator.adjoint_matrix(-residual) / residual.shape[0]
-
-
 def estimate_scale(
     datafit: QuadraticLeastSquares,
     signs: np.ndarray,
@@ -99,12 +98,11 @@ def estimate_scale(
     """
     if start is None:
         start = unpenalized_model(datafit)
-    top = _top_eigenpairs(residual_correlation(datafit, start))
+    top = _top_eigenpairs(datafit.residual_correlation(start))
     rho = max((top[sign][0] for sign in np.unique(signs)), default=0.0)
     eigenvalue, direction = max(top.values(), key=lambda pair: pair[0])
-    along, _ = datafit.operator.forward(direction[:, None], np.ones(1))
-    n_samples = along.shape[0]
-    sigma = eigenvalue * n_samples / float(along @ along) if along.any() else 0.0
+    curvature = datafit.curvature_along(direction)
+    sigma = eigenvalue / curvature if curvature > 0 else 0.0
     if not (np.isfinite(sigma) and sigma > 0):
         sigma = 1.0  # nothing to fit: any positive unit will do
     loss = datafit.value(start)
@@ -116,13 +114,58 @@ def estimate_scale(
     )
 
 
-class _ScaledObjective:
-    """The penalized objective as a function of one scaled flat vector."""
+@dataclass(frozen=True)
+class Problem:
+    """A problem resolved for training: everything a penalty path shares.
 
-    def __init__(self, datafit, penalty, alpha, signs, scale: ProblemScale):
+    :func:`resolve_problem` builds it once per data set; every penalty
+    strength of a path, and every stage, reuses it.
+
+    Attributes
+    ----------
+    datafit : QuadraticLeastSquares
+        The loss on the training data.
+    signs : ndarray of shape (k,)
+        The fixed sign of each column.
+    start : QuadraticModel
+        :func:`unpenalized_model`: no column, the least-squares linear part.
+    scale : ProblemScale
+        The scales read off the data.
+    penalty : SmoothGroupLasso
+        The penalty with its absolute smoothing ``beta_abs = beta * sigma``.
+    """
+
+    datafit: QuadraticLeastSquares
+    signs: np.ndarray
+    start: QuadraticModel
+    scale: ProblemScale
+    penalty: SmoothGroupLasso
+
+    @property
+    def lambda_max(self) -> float:
+        """The smallest penalty at which ``U = 0`` is a local minimum."""
+        return self.penalty.lambda_max(self.scale.correlation)
+
+
+def resolve_problem(
+    datafit: QuadraticLeastSquares, signs: np.ndarray, beta: float
+) -> Problem:
+    """Fit the unpenalized part, read the scales, and set ``beta_abs``.
+
+    ``beta`` is relative to ``sigma`` (see :class:`ProblemScale`).
+    """
+    start = unpenalized_model(datafit)
+    scale = estimate_scale(datafit, signs, start)
+    return Problem(datafit, signs, start, scale, SmoothGroupLasso(beta * scale.sigma))
+
+
+class _ScaledObjective:
+    """The objective ``L + strength * R`` as a function of one scaled flat vector."""
+
+    def __init__(self, datafit, penalty, strength, signs, scale: ProblemScale):
         self.datafit = datafit
         self.penalty = penalty
-        self.alpha = alpha
+        self.strength = strength
         self.signs = signs
         self.factor_scale = np.sqrt(scale.sigma)
         self.linear_scale = scale.target_scale
@@ -156,9 +199,11 @@ class _ScaledObjective:
         value, (grad_factor, grad_coef, grad_intercept) = (
             self.datafit.value_and_gradient(model)
         )
-        if self.alpha > 0:
-            value += self.alpha * self.penalty.value(model.factor)
-            grad_factor = grad_factor + self.alpha * self.penalty.gradient(model.factor)
+        if self.strength > 0:
+            value += self.strength * self.penalty.value(model.factor)
+            grad_factor = grad_factor + self.strength * self.penalty.gradient(
+                model.factor
+            )
         gradient = self._pack(
             grad_factor * self.factor_scale,
             grad_coef * self.linear_scale,
@@ -194,74 +239,73 @@ class StageResult:
     n_escapes: int = 0
 
 
-def _escape_step(datafit, penalty, alpha, model, scale):
+def _escape_step(problem: Problem, strength: float, model: QuadraticModel):
     """A column near zero, and a step along which ``F`` curves down.
 
     Adding ``t v`` to column ``j`` of sign ``a`` changes ``F`` by
-    ``-gap t^2 + ||q||^2 t^4 / (2n)`` up to the terms in the column's current
+    ``-gap t^2 + kappa t^4 / 2`` up to the terms in the column's current
     value, where ``gap = a v^T C v - lambda phi(s_j) / 2`` (``C`` the residual
     correlation, ``phi`` the penalty's
-    :meth:`~SmoothGroupLasso.column_curvature`) and ``q_i = v^T S_i v``. For
-    the smallest column of each sign, if its squared norm is at most
-    ``beta_abs``, and the top eigenvector ``v`` of ``a C``,
-    take the largest ``gap``; if it exceeds ``SADDLE_TOLERANCE * rho``, return
-    ``(j, t v)`` with the ``t`` that minimizes that quartic,
-    ``t^2 = gap n / ||q||^2``. Return ``None`` when no column can grow: the
-    point is then an approximate second-order stationary point for the
-    columns that are near zero (with ``alpha = 0`` the penalty still sets
-    which columns count as near zero).
+    :meth:`~SmoothGroupLasso.column_curvature`) and ``kappa`` the curvature of
+    the loss along ``v v^T`` (:meth:`QuadraticLeastSquares.curvature_along`).
+    For the smallest column of each sign, if the penalty counts it as near
+    zero (:meth:`~SmoothGroupLasso.near_zero`), and the top eigenvector ``v``
+    of ``a C``, take the largest ``gap``; if it exceeds
+    ``SADDLE_TOLERANCE * rho``, return ``(j, t v)`` with the ``t`` that
+    minimizes that quartic, ``t^2 = gap / kappa``. Return ``None`` when no
+    column can grow: the point is then an approximate second-order stationary
+    point for the columns that are near zero (with ``lambda = 0`` the penalty
+    still sets which columns count as near zero).
     """
     if model.factor.shape[1] == 0:
         return None
-    top = _top_eigenpairs(residual_correlation(datafit, model))
+    datafit, penalty = problem.datafit, problem.penalty
+    top = _top_eigenpairs(datafit.residual_correlation(model))
     squared_norms = np.sum(model.factor**2, axis=0)
-    threshold = 0.5 * alpha * penalty.column_curvature(squared_norms)
+    threshold = 0.5 * strength * penalty.column_curvature(squared_norms)
     best = None
     for sign in np.unique(model.signs):
-        # Only columns the penalty treats as near zero (||u_j||^2 <= beta,
-        # below the automatic prune threshold) are candidates: for larger
-        # ones the expansion below leaves out terms of the same order.
+        # Only columns the penalty treats as near zero are candidates: for
+        # larger ones the expansion above leaves out terms of the same order.
         columns = np.flatnonzero(
-            (model.signs == sign) & (squared_norms <= penalty.beta)
+            (model.signs == sign) & penalty.near_zero(squared_norms)
         )
         if columns.size == 0:
             continue
         column = columns[np.argmin(squared_norms[columns])]
         eigenvalue, direction = top[sign]
         gap = eigenvalue - threshold[column]
-        if gap > SADDLE_TOLERANCE * scale.correlation and (
+        if gap > SADDLE_TOLERANCE * problem.scale.correlation and (
             best is None or gap > best[0]
         ):
             best = (gap, column, direction)
     if best is None:
         return None
     gap, column, direction = best
-    along, _ = datafit.operator.forward(direction[:, None], np.ones(1))
-    length = np.sqrt(gap * along.shape[0] / float(along @ along))
-    return column, length * direction
+    return column, np.sqrt(gap / datafit.curvature_along(direction)) * direction
 
 
 def train(
-    datafit: QuadraticLeastSquares,
-    penalty: SmoothGroupLasso,
-    alpha: float,
+    problem: Problem,
+    strength: float,
     model: QuadraticModel,
-    scale: ProblemScale,
     *,
     max_iter: int,
     tol: float,
     verbose: int = 0,
 ) -> StageResult:
-    """Minimize ``L + alpha * R_beta`` from ``model`` to a second-order point.
+    """Minimize ``L + strength * R_beta`` from ``model`` to a second-order point.
 
-    ``alpha`` is the absolute penalty ``lambda``. Runs L-BFGS; when it stops
+    ``strength`` is the absolute penalty ``lambda``. Runs L-BFGS; when it stops
     before ``max_iter`` (converged, or stalled after its restarts), checks
     whether the smallest column of some sign could still grow
     (:func:`_escape_step`). If so, it adds the step to that column and runs
     L-BFGS again, within ``max_iter`` iterations and ``k`` escapes in all;
     running out of either is reported as not converged.
     """
-    objective = _ScaledObjective(datafit, penalty, alpha, model.signs, scale)
+    objective = _ScaledObjective(
+        problem.datafit, problem.penalty, strength, model.signs, problem.scale
+    )
     curve, n_iter, n_escapes, converged = [], 0, 0, False
     while n_iter < max_iter:
         result = lbfgs(
@@ -277,7 +321,7 @@ def train(
         n_iter += result.n_iter
         if n_iter >= max_iter:
             break
-        escape = _escape_step(datafit, penalty, alpha, model, scale)
+        escape = _escape_step(problem, strength, model)
         if escape is None:
             converged = result.converged
             break
@@ -294,6 +338,38 @@ def train(
     return StageResult(model, curve, n_iter, converged, n_escapes)
 
 
+@dataclass(frozen=True)
+class Pruning:
+    """Outcome of :func:`prune`.
+
+    Attributes
+    ----------
+    column_norms : ndarray of shape (k,)
+        Column norms of the trained factor.
+    threshold : float
+        The absolute norm threshold.
+    support : ndarray of shape (k,), dtype=bool
+        The columns kept: those of norm strictly above ``threshold``.
+    model : QuadraticModel
+        The trained model restricted to ``support``.
+    """
+
+    column_norms: np.ndarray
+    threshold: float
+    support: np.ndarray
+    model: QuadraticModel
+
+
+def prune(model: QuadraticModel, prune_threshold, penalty: SmoothGroupLasso) -> Pruning:
+    """Keep the columns of ``model`` whose norm clears ``prune_threshold``
+    (``"auto"`` or a fraction of the largest norm, see
+    :func:`~skprune.pruning.resolve_threshold`)."""
+    column_norms = np.linalg.norm(model.factor, axis=0)
+    threshold = resolve_threshold(prune_threshold, column_norms, penalty)
+    support = keep_mask(column_norms, threshold)
+    return Pruning(column_norms, threshold, support, model.select_columns(support))
+
+
 def fine_tune(
     datafit: QuadraticLeastSquares,
     model: QuadraticModel,
@@ -306,13 +382,14 @@ def fine_tune(
 ) -> StageResult:
     """Minimize the unpenalized loss ``L`` from ``model`` (its columns are kept).
 
-    ``solver`` is ``"lbfgs"`` or ``"gd"`` (gradient descent with Armijo
-    backtracking, whose linear rate the theory describes).
+    ``solver`` is a name of :data:`skprune.solvers.SOLVERS`: ``"lbfgs"``, or
+    ``"gd"`` (gradient descent with Armijo backtracking, whose linear rate the
+    theory describes).
     """
+    run = get_solver(solver)
     objective = _ScaledObjective(datafit, None, 0.0, model.signs, scale)
     if max_iter == 0 or objective.flatten(model).size == 0:
         return StageResult(model, np.array([datafit.value(model)]), 0, True)
-    run = lbfgs if solver == "lbfgs" else gradient_descent
     result = run(
         objective,
         objective.flatten(model),
@@ -328,15 +405,13 @@ def fine_tune(
 
 
 def initial_model(
-    start: QuadraticModel,
-    signs: np.ndarray,
-    scale: ProblemScale,
-    init_scale: float,
-    random_state: np.random.RandomState,
+    problem: Problem, init_scale: float, random_state: np.random.RandomState
 ) -> QuadraticModel:
     """Small random factor (column norms about ``init_scale * sqrt(sigma)``)
-    next to the unpenalized part of ``start`` (see :func:`unpenalized_model`)."""
-    d = start.factor.shape[0]
-    factor = random_state.standard_normal((d, signs.shape[0]))
-    factor *= init_scale * np.sqrt(scale.sigma / d)
-    return QuadraticModel(factor, signs, start.coef, start.intercept)
+    next to the unpenalized part of ``problem.start``."""
+    d, k = problem.start.factor.shape[0], problem.signs.shape[0]
+    factor = random_state.standard_normal((d, k))
+    factor *= init_scale * np.sqrt(problem.scale.sigma / d)
+    return QuadraticModel(
+        factor, problem.signs, problem.start.coef, problem.start.intercept
+    )

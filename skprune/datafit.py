@@ -34,12 +34,18 @@ class QuadraticModel:
 
 
 class QuadraticLeastSquares:
-    r"""Mean squared error of a :class:`QuadraticModel`, halved.
+    r"""Weighted mean squared error of a :class:`QuadraticModel`, halved.
 
     .. math::
 
-        L(U, w, b) = \frac{1}{2n} \sum_{i=1}^n
+        L(U, w, b) = \frac{1}{2 \sum_i s_i} \sum_{i=1}^n s_i
             \big(\langle A_i, U D U^\top\rangle + z_i^\top w + b - y_i\big)^2
+
+    with sample weights ``s_i`` (all ones by default, which gives the mean
+    squared error halved). Only the relative weights matter: they are stored
+    normalized to mean one, so ``L`` is unchanged when every weight is
+    multiplied by the same constant, and an integer weight acts exactly as
+    that many copies of the sample.
 
     Parameters
     ----------
@@ -51,13 +57,27 @@ class QuadraticLeastSquares:
         Rows ``z_i`` of the linear term; ``None`` for no linear term.
     fit_intercept : bool, default=False
         Whether the model has the constant ``b``.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Non-negative weights with a positive sum; ``None`` weighs every
+        sample equally.
     """
 
-    def __init__(self, operator, y, linear_design=None, fit_intercept=False):
+    def __init__(
+        self, operator, y, linear_design=None, fit_intercept=False, sample_weight=None
+    ):
         self.operator = operator
         self.y = y
         self.linear_design = linear_design
         self.fit_intercept = fit_intercept
+        self.weights = (
+            None
+            if sample_weight is None
+            else sample_weight * (sample_weight.shape[0] / np.sum(sample_weight))
+        )
+
+    def _weighted(self, residual: np.ndarray) -> np.ndarray:
+        """``s_i r_i`` with the weights normalized to mean one."""
+        return residual if self.weights is None else self.weights * residual
 
     @property
     def n_linear(self) -> int:
@@ -78,41 +98,65 @@ class QuadraticLeastSquares:
         return self.predict(model) - self.y
 
     def value(self, model: QuadraticModel) -> float:
-        return 0.5 * float(np.mean(self.residual(model) ** 2))
+        residual = self.residual(model)
+        return 0.5 * float(residual @ self._weighted(residual)) / residual.shape[0]
+
+    def residual_correlation(self, model: QuadraticModel) -> np.ndarray:
+        """``C = (1/n) sum_i s_i (y_i - f_i) S_i``: minus the gradient of ``L``
+        with respect to ``M = U D U^T``."""
+        residual = self._weighted(self.residual(model))
+        return self.operator.adjoint_matrix(-residual) / residual.shape[0]
+
+    def curvature_along(self, direction: np.ndarray) -> float:
+        """``(1/n) sum_i s_i (v^T S_i v)^2``: the curvature of ``L`` along
+        ``M = t v v^T`` (``L`` changes by ``t^2`` times half of it)."""
+        along, _ = self.operator.forward(direction[:, None], np.ones(1))
+        return float(along @ self._weighted(along)) / along.shape[0]
 
     def value_and_gradient(self, model: QuadraticModel):
         """Return ``L`` and its gradients ``(dL/dU, dL/dw, dL/db)``.
 
-        ``dL/dU = (2/n) sum_i r_i S_i U D``, ``dL/dw = Z^T r / n`` and
-        ``dL/db = mean(r)``, with ``r`` the residual.
+        ``dL/dU = (2/n) sum_i s_i r_i S_i U D``, ``dL/dw = Z^T (s r) / n`` and
+        ``dL/db = mean(s r)``, with ``r`` the residual and ``s`` the weights
+        normalized to mean one.
         """
         n_samples = self.y.shape[0]
         quadratic, cache = self.operator.forward(model.factor, model.signs)
         residual = quadratic + self._unpenalized_part(model) - self.y
+        weighted = self._weighted(residual)
         grad_factor = (
             (2.0 / n_samples)
-            * self.operator.adjoint_times(residual, model.factor, cache)
+            * self.operator.adjoint_times(weighted, model.factor, cache)
             * model.signs
         )
         if self.linear_design is None:
             grad_coef = np.zeros(0)
         else:
-            grad_coef = np.asarray(self.linear_design.T @ residual) / n_samples
-        grad_intercept = float(np.mean(residual)) if self.fit_intercept else 0.0
-        value = 0.5 * float(residual @ residual) / n_samples
+            grad_coef = np.asarray(self.linear_design.T @ weighted) / n_samples
+        grad_intercept = float(np.mean(weighted)) if self.fit_intercept else 0.0
+        value = 0.5 * float(residual @ weighted) / n_samples
         return value, (grad_factor, grad_coef, grad_intercept)
 
     def fit_unpenalized_part(self) -> tuple[np.ndarray, float]:
-        """Least-squares ``(w, b)`` of the linear term and constant alone (U = 0)."""
+        """Weighted least-squares ``(w, b)`` of the linear term and constant
+        alone (U = 0)."""
         columns = [] if self.linear_design is None else [self.linear_design]
         if self.fit_intercept:
             columns.append(np.ones((self.y.shape[0], 1)))
         if not columns:
             return np.zeros(0), 0.0
+        # Rows scaled by sqrt(s_i) turn the weighted problem into a plain one.
+        root = None if self.weights is None else np.sqrt(self.weights)
+        target = self.y if root is None else root * self.y
         if sp.issparse(self.linear_design):
             design = sp.hstack(columns, format="csr")
-            solution = lsqr(design, self.y, atol=1e-12, btol=1e-12)[0]
+            if root is not None:
+                design = sp.diags(root) @ design
+            solution = lsqr(design, target, atol=1e-12, btol=1e-12)[0]
         else:
-            solution = np.linalg.lstsq(np.hstack(columns), self.y, rcond=None)[0]
+            design = np.hstack(columns)
+            if root is not None:
+                design = root[:, None] * design
+            solution = np.linalg.lstsq(design, target, rcond=None)[0]
         intercept = float(solution[-1]) if self.fit_intercept else 0.0
         return solution[: self.n_linear], intercept

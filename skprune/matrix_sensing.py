@@ -3,6 +3,7 @@
 import numpy as np
 
 from ._base import BaseGroupLassoPruner
+from ._cv import PrunerCVMixin, cv_constraints
 from ._validation import validate_sensing_data
 from .datafit import QuadraticLeastSquares
 from .sensing import make_sensing_operator
@@ -32,15 +33,18 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
     3. **Fine-tune** the kept columns on the unpenalized loss (the first term
        of ``F``).
 
-    Only the symmetric part of ``A_i`` matters. The penalty is scale-aware:
-    ``beta_abs = beta * sigma`` and ``lambda = alpha * alpha_max_``, where
+    Only the symmetric part of ``A_i`` matters. With ``sample_weight`` the
+    first term of ``F`` becomes
+    ``1/(2 sum_i s_i) sum_i s_i (<A_i, U U^T> - y_i)^2``. The penalty is
+    scale-aware: ``beta_abs = beta * sigma`` and
+    ``lambda = alpha * lambda_max_``, where
 
     - ``sigma`` is the size of the best rank-one fit ``t v v^T`` along the top
       eigenvector ``v`` of ``C = (1/n) sum_i y_i sym(A_i)``: an estimate of the
       largest eigenvalue of ``M`` (``beta`` is thus relative to the squared
       norm of the largest column);
-    - ``alpha_max_ = sqrt(beta_abs) * lambda_max(C)`` is the smallest penalty at
-      which ``U = 0`` is a local minimum, as ``alpha_max`` is for the Lasso.
+    - ``lambda_max_ = sqrt(beta_abs) * lambda_max(C)`` is the smallest penalty
+      at which ``U = 0`` is a local minimum, as ``alpha_max`` is for the Lasso.
       With ``alpha`` in ``(0, 1)``, a direction of ``M`` can be picked up only
       if its eigenvalue in ``C`` exceeds ``alpha * lambda_max(C)``: ``alpha`` is
       the smallest relative eigenvalue treated as signal.
@@ -51,7 +55,7 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
         Width ``k`` of the overparameterized factor: an upper bound on the rank.
         ``None`` uses ``d``.
     alpha : float, default=0.1
-        Penalty strength as a fraction of ``alpha_max_`` (see above). ``0``
+        Penalty strength as a fraction of ``lambda_max_`` (see above). ``0``
         trains without the penalty; for ``alpha >= 1`` ``U = 0`` is a local
         minimum, so training from the small start keeps no column.
     beta : float, default=0.05
@@ -76,6 +80,11 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
         Armijo backtracking step (whose linear rate the theory describes).
     init_scale : float, default=1e-3
         Column norms of the random start, relative to ``sqrt(sigma)``.
+    warm_start : bool, default=False
+        Whether :meth:`fit` trains from the trained factor of the previous fit
+        (same ``n_components`` and ``d``) instead of the small random start.
+        A user's own loop over decreasing ``alpha`` is then cheap; see also
+        :func:`skprune.path.group_lasso_path`.
     random_state : int, RandomState instance or None, default=None
         Seed of the random start.
     verbose : int, default=0
@@ -93,9 +102,9 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
         Column norms of the trained factor, before pruning.
     trained_components_ : ndarray of shape (n_features_in_, k)
         The trained factor, before pruning.
-    alpha_ : float
-        The absolute penalty strength ``lambda``.
-    alpha_max_ : float
+    lambda_ : float
+        The absolute penalty strength ``lambda = alpha * lambda_max_``.
+    lambda_max_ : float
         The smallest penalty at which ``U = 0`` is a local minimum.
     beta_ : float
         The absolute smoothing ``beta_abs``.
@@ -120,6 +129,7 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
 
     See Also
     --------
+    GroupLassoMatrixSensingCV : Chooses ``alpha`` by cross-validation.
     QuadraticNetPruner : The same pipeline for two-layer networks with
         quadratic activations.
 
@@ -158,8 +168,10 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
     def _validate_X(self, X, *, y="no_validation", reset):
         return validate_sensing_data(self, X, y, reset=reset)
 
-    def _make_datafit(self, X, y):
-        return QuadraticLeastSquares(make_sensing_operator(X), y)
+    def _make_datafit(self, X, y, sample_weight=None):
+        return QuadraticLeastSquares(
+            make_sensing_operator(X), y, sample_weight=sample_weight
+        )
 
     def _column_signs(self, n_components):
         return np.ones(n_components)
@@ -173,3 +185,139 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
         tags.input_tags.three_d_array = True
         tags.regressor_tags.poor_score = True
         return tags
+
+
+class GroupLassoMatrixSensingCV(PrunerCVMixin, GroupLassoMatrixSensing):
+    r"""Matrix sensing by group Lasso and pruning, ``alpha`` chosen by CV.
+
+    Fits :class:`GroupLassoMatrixSensing` (same objective ``F``, same scaling,
+    same three stages) along a decreasing sequence of relative strengths
+    ``alpha`` (``lambda = alpha * lambda_max_``) and keeps the one that
+    predicts held-out measurements best. In each fold the path is
+    warm-started: each training starts from the solution at the previous,
+    stronger penalty; each point is pruned and fine-tuned on the training
+    part and scored by the mean squared error on the held-out part. The same
+    path runs on all the data (in parallel with the folds), and the model at
+    the chosen ``alpha_`` is pruned and fine-tuned on all the data.
+
+    Parameters
+    ----------
+    n_components : int, default=None
+        Width ``k`` of the overparameterized factor; ``None`` uses ``d``.
+    alphas : int or array-like, default=12
+        The relative strengths to try: a number of points evenly spaced on a
+        log scale from ``1`` (where no column can grow) down to ``eps``, or
+        the strengths themselves (sorted from strong to weak).
+    eps : float, default=1e-2
+        The weakest strength of the grid when ``alphas`` is an int.
+    cv : int, cross-validation generator or iterable, default=None
+        As in :class:`~sklearn.linear_model.LassoCV`: ``None`` is 5-fold
+        ``KFold``, an int that many folds.
+    selection_rule : {"min", "1se"}, default="min"
+        ``"min"`` picks the strength of the smallest mean held-out error: best
+        for prediction. ``"1se"`` picks the strongest penalty, hence the
+        smallest rank, whose mean error is within one standard error of that
+        minimum (glmnet's ``lambda.1se``): use it when the rank itself is what
+        you want and a direction that barely improves the fit should not count.
+    n_jobs : int, default=None
+        Folds (and the path on all the data) run in parallel with joblib;
+        ``None`` means 1 unless in a ``joblib.parallel_backend`` context.
+    beta, prune_threshold, max_iter, tol, refit_max_iter, refit_solver
+        As in :class:`GroupLassoMatrixSensing`.
+    init_scale, random_state, verbose
+        As in :class:`GroupLassoMatrixSensing`. Every path uses the same seed
+        (drawn once from ``random_state`` when it is not an int), so results do
+        not depend on ``n_jobs`` or the joblib backend. ``verbose`` also sets
+        joblib's verbosity; ``verbose >= 2`` prints the path's progress.
+
+    Attributes
+    ----------
+    alpha_ : float
+        The chosen relative strength, on the scale of ``alphas``.
+    alphas_ : ndarray of shape (n_alphas,)
+        The strengths tried, decreasing.
+    mse_path_ : ndarray of shape (n_alphas, n_folds)
+        Held-out mean squared error at each strength in each fold.
+    n_components_path_ : ndarray of shape (n_alphas, n_folds)
+        Columns kept at each strength in each fold.
+    column_norms_path_ : ndarray of shape (n_alphas, k)
+        Trained column norms at each strength on all the data.
+    lambda_ : float
+        ``alpha_ * lambda_max_``, the absolute penalty of the final model.
+    components_, n_components_, support_, column_norms_, trained_components_
+        As in :class:`GroupLassoMatrixSensing`, for the model on all the data
+        at ``alpha_``.
+    lambda_max_, beta_, prune_threshold_, n_iter_, n_saddle_escapes_
+        As in :class:`GroupLassoMatrixSensing`.
+    objective_curve_, refit_n_iter_, refit_loss_curve_, n_features_in_
+        As in :class:`GroupLassoMatrixSensing`.
+    stage_times_ : dict
+        Wall-clock seconds of the ``"path"`` (every fold and the path on all
+        the data), ``"prune"`` and ``"refit"`` stages.
+
+    See Also
+    --------
+    GroupLassoMatrixSensing : The model at one ``alpha``.
+    skprune.path.group_lasso_path : The path on its own.
+    sklearn.linear_model.LassoCV : The same idea for the Lasso.
+
+    References
+    ----------
+    N. Rajaraman, Devvrit, A. Mokhtari, K. Ramchandran. "Greedy Pruning with
+    Group Lasso Provably Generalizes for Matrix Sensing and Neural Networks
+    with Quadratic Activations", NeurIPS 2023.
+
+    J. Friedman, T. Hastie, R. Tibshirani. "Regularization Paths for
+    Generalized Linear Models via Coordinate Descent", Journal of Statistical
+    Software 33(1), 2010 (warm-started paths and the one-standard-error rule).
+
+    Examples
+    --------
+    >>> from skprune import GroupLassoMatrixSensingCV
+    >>> from skprune.datasets import make_matrix_sensing
+    >>> X, y = make_matrix_sensing(600, 10, rank=2, noise=0.05, random_state=0)
+    >>> model = GroupLassoMatrixSensingCV(alphas=6, cv=3, random_state=0).fit(X, y)
+    >>> model.n_components_
+    2
+    >>> model.mse_path_.shape
+    (6, 3)
+    """
+
+    _parameter_constraints: dict = cv_constraints(
+        GroupLassoMatrixSensing._parameter_constraints
+    )
+
+    def __init__(
+        self,
+        n_components=None,
+        *,
+        alphas=12,
+        eps=1e-2,
+        cv=None,
+        selection_rule="min",
+        n_jobs=None,
+        beta=0.05,
+        prune_threshold="auto",
+        max_iter=1000,
+        tol=1e-7,
+        refit_max_iter=1000,
+        refit_solver="lbfgs",
+        init_scale=1e-3,
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.alphas = alphas
+        self.eps = eps
+        self.cv = cv
+        self.selection_rule = selection_rule
+        self.n_jobs = n_jobs
+        self.beta = beta
+        self.prune_threshold = prune_threshold
+        self.max_iter = max_iter
+        self.tol = tol
+        self.refit_max_iter = refit_max_iter
+        self.refit_solver = refit_solver
+        self.init_scale = init_scale
+        self.random_state = random_state
+        self.verbose = verbose

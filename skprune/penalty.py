@@ -1,4 +1,4 @@
-"""The smooth group-Lasso penalty on the columns of a factor."""
+"""The smooth group-Lasso penalty on the columns of a factor, and its theory."""
 
 import numpy as np
 
@@ -18,6 +18,12 @@ class SmoothGroupLasso:
     .. math::
 
         \nabla_{u_j} R_\beta = \frac{s + 2\beta}{(s + \beta)^{3/2}}\, u_j .
+
+    The penalty also owns the three rules that follow from its shape:
+    :meth:`lambda_max` (the smallest penalty at which ``U = 0`` is a local
+    minimum), :meth:`auto_threshold` (the column norm below which pruning
+    drops a column by default) and :meth:`near_zero` (the columns that count
+    as zero when training looks for a column that could still grow).
 
     Parameters
     ----------
@@ -45,3 +51,25 @@ class SmoothGroupLasso:
         """
         shifted = squared_norms + self.beta
         return (squared_norms + 2 * self.beta) / shifted**1.5
+
+    def lambda_max(self, correlation: float) -> float:
+        """The smallest penalty ``lambda`` at which ``U = 0`` is a local minimum.
+
+        Adding ``t v`` to a zero column changes the loss by ``-t^2 v^T a C v``
+        and ``lambda R_beta`` by ``lambda t^2 / sqrt(beta)`` to second order,
+        where ``C`` is the residual correlation and ``a`` the column's sign.
+        With ``correlation`` the largest eigenvalue ``rho`` of ``a C`` over the
+        signs in use, no column can grow exactly when
+        ``lambda >= sqrt(beta) * rho``.
+        """
+        return float(np.sqrt(self.beta) * max(correlation, 0.0))
+
+    def auto_threshold(self) -> float:
+        """``sqrt(beta)``: the norm where the penalty turns from quadratic to
+        linear, the order of prune threshold the theory prescribes."""
+        return float(np.sqrt(self.beta))
+
+    def near_zero(self, squared_norms: np.ndarray) -> np.ndarray:
+        """Columns with ``||u_j||^2 <= beta``: those the quadratic expansion of
+        the penalty describes, and those :meth:`auto_threshold` prunes."""
+        return squared_norms <= self.beta

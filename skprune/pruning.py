@@ -4,25 +4,27 @@ import numbers
 
 import numpy as np
 
+from .penalty import SmoothGroupLasso
 
-def resolve_threshold(prune_threshold, column_norms: np.ndarray, beta: float) -> float:
+
+def resolve_threshold(
+    prune_threshold, column_norms: np.ndarray, penalty: SmoothGroupLasso
+) -> float:
     """Return the absolute column-norm threshold that ``prune_threshold`` means.
 
     Parameters
     ----------
     prune_threshold : "auto" or float
-        ``"auto"`` is ``sqrt(beta)``: the column norm at which the smooth
-        group-Lasso penalty turns from quadratic to linear, the order of
-        threshold that the theory prescribes. A float ``t`` in ``[0, 1)`` is
-        relative to the largest column: the threshold is
-        ``t * max_j ||u_j||``.
+        ``"auto"`` is the penalty's :meth:`~SmoothGroupLasso.auto_threshold`,
+        ``sqrt(beta_abs)``. A float ``t`` in ``[0, 1)`` is relative to the
+        largest column: the threshold is ``t * max_j ||u_j||``.
     column_norms : ndarray of shape (k,)
         Column norms of the trained factor.
-    beta : float
-        The absolute smoothing of the penalty.
+    penalty : SmoothGroupLasso
+        The penalty the factor was trained with.
     """
     if isinstance(prune_threshold, str) and prune_threshold == "auto":
-        return float(np.sqrt(beta))
+        return penalty.auto_threshold()
     if (
         isinstance(prune_threshold, str)
         or not isinstance(prune_threshold, numbers.Real)

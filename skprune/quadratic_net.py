@@ -6,6 +6,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.sparsefuncs import mean_variance_axis
 
 from ._base import BaseGroupLassoPruner
+from ._cv import PrunerCVMixin, cv_constraints
 from ._validation import validate_X_y
 from .datafit import QuadraticLeastSquares
 from .sensing import RankOneSensing
@@ -58,8 +59,8 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
     the features.
 
     The penalty is scale-aware as in :class:`GroupLassoMatrixSensing`:
-    ``beta_abs = beta * sigma`` and ``lambda = alpha * alpha_max_``, where
-    ``alpha_max_ = sqrt(beta_abs) * rho`` is the smallest penalty at which no
+    ``beta_abs = beta * sigma`` and ``lambda = alpha * lambda_max_``, where
+    ``lambda_max_ = sqrt(beta_abs) * rho`` is the smallest penalty at which no
     neuron can grow from zero. Here ``rho`` is the largest eigenvalue of
     ``a C`` over the signs ``a`` in use, ``C = (1/n) sum_i r_i x~_i x~_i^T``
     the correlation of the residual ``r`` of the linear part alone with the
@@ -94,7 +95,7 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
         ``X`` given to ``predict`` or ``refit`` of a model fitted with
         centering is densified). Fitted attributes are in the original units.
     alpha : float, default=0.15
-        Penalty strength as a fraction of ``alpha_max_``; ``0`` trains without
+        Penalty strength as a fraction of ``lambda_max_``; ``0`` trains without
         the penalty; for ``alpha >= 1`` no neuron can grow from the small start.
     beta : float, default=0.05
         Smoothing of the penalty relative to ``sigma``.
@@ -112,6 +113,10 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
         Solver of the fine-tuning stage.
     init_scale : float, default=1e-3
         Hidden-weight norms of the random start, relative to ``sqrt(sigma)``.
+    warm_start : bool, default=False
+        Whether :meth:`fit` trains from the trained neurons of the previous
+        fit (same ``n_components`` and features) instead of the small random
+        start; see also :func:`skprune.path.group_lasso_path`.
     random_state : int, RandomState instance or None, default=None
         Seed of the random start.
     verbose : int, default=0
@@ -143,9 +148,10 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
         The mean ``mu`` subtracted from the features (zeros when not centering).
     x_scale_ : ndarray of shape (n_features_in_,)
         The scale ``s`` dividing the features (ones when not standardizing).
-    alpha_, alpha_max_, beta_, prune_threshold_ : float
-        The absolute penalty, its maximal useful value, the absolute smoothing
-        and the absolute norm threshold of the last pruning.
+    lambda_, lambda_max_, beta_, prune_threshold_ : float
+        The absolute penalty ``alpha * lambda_max_``, its largest useful value,
+        the absolute smoothing and the absolute norm threshold of the last
+        pruning.
     n_iter_ : int
         Iterations of the training stage.
     n_saddle_escapes_ : int
@@ -164,16 +170,15 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
 
     See Also
     --------
+    QuadraticNetPrunerCV : Chooses ``alpha`` by cross-validation.
     GroupLassoMatrixSensing : The same pipeline for general sensing matrices.
     sklearn.neural_network.MLPRegressor : Networks of fixed width.
 
     Notes
     -----
     The default ``alpha`` suits planted problems with moderate noise. On noisy
-    tabular data, choose it by cross-validation, e.g.
-    ``GridSearchCV(QuadraticNetPruner(), {"alpha": [0.1, 0.2, 0.3, 0.5, 0.7]})``
-    (on ``load_diabetes`` and ``make_friedman1`` the search picks 0.5 to 0.7
-    and keeps 1 to 5 neurons; see ``tests/test_quadratic_net.py``).
+    tabular data, let :class:`QuadraticNetPrunerCV` choose it along a
+    warm-started path.
 
     ``X`` may be dense or CSR; one evaluation of ``F`` and its gradient costs
     ``O(n d k)`` (``O(nnz k)`` for sparse ``X``) and never forms a
@@ -223,6 +228,7 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
         refit_max_iter=1000,
         refit_solver="lbfgs",
         init_scale=1e-3,
+        warm_start=False,
         random_state=None,
         verbose=0,
     ):
@@ -236,6 +242,7 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
             refit_max_iter=refit_max_iter,
             refit_solver=refit_solver,
             init_scale=init_scale,
+            warm_start=warm_start,
             random_state=random_state,
             verbose=verbose,
         )
@@ -258,11 +265,12 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
             signs[(n_components + 1) // 2 :] = -1.0
         return signs
 
-    def _fit_preprocessing(self, X):
+    def _fit_preprocessing(self, X, sample_weight):
         if sp.issparse(X):
-            mean, variance = mean_variance_axis(X, axis=0)
+            mean, variance = mean_variance_axis(X, axis=0, weights=sample_weight)
         else:
-            mean, variance = X.mean(axis=0), X.var(axis=0)
+            mean = np.average(X, axis=0, weights=sample_weight)
+            variance = np.average((X - mean) ** 2, axis=0, weights=sample_weight)
         std = np.sqrt(variance)
         self.x_scale_ = (
             np.where(std > 0, std, 1.0) if self.standardize else np.ones_like(std)
@@ -277,13 +285,14 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
             return X @ sp.diags(1.0 / self.x_scale_)
         return (X - self.x_offset_) / self.x_scale_
 
-    def _make_datafit(self, X, y):
+    def _make_datafit(self, X, y, sample_weight=None):
         X = self._standardized(X)
         return QuadraticLeastSquares(
             RankOneSensing(X),
             y,
             linear_design=X if self.fit_linear else None,
             fit_intercept=self.fit_intercept,
+            sample_weight=sample_weight,
         )
 
     def _publish(self, model):
@@ -305,3 +314,140 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+class QuadraticNetPrunerCV(PrunerCVMixin, QuadraticNetPruner):
+    r"""Quadratic network pruned to its width, ``alpha`` chosen by CV.
+
+    Fits :class:`QuadraticNetPruner` (same network, objective ``F`` and
+    preprocessing) along a decreasing sequence of relative strengths
+    ``alpha`` (``lambda = alpha * lambda_max_``) and keeps the one that
+    predicts held-out targets best. In each fold the path is warm-started,
+    each point is pruned and fine-tuned on the training part (its
+    standardization learned there) and scored by the held-out mean squared
+    error. The same path runs on all the data, in parallel with the folds,
+    and the network at the chosen ``alpha_`` is pruned and fine-tuned on all
+    the data.
+
+    Parameters
+    ----------
+    n_components : int, default=None
+        Number of hidden neurons before pruning; ``None`` as in
+        :class:`QuadraticNetPruner`.
+    alphas : int or array-like, default=12
+        The relative strengths to try: a number of points evenly spaced on a
+        log scale from ``1`` (where no neuron can grow) down to ``eps``, or
+        the strengths themselves (sorted from strong to weak).
+    eps : float, default=1e-2
+        The weakest strength of the grid when ``alphas`` is an int.
+    cv : int, cross-validation generator or iterable, default=None
+        ``None`` is 5-fold ``KFold``, an int that many folds.
+    selection_rule : {"min", "1se"}, default="min"
+        ``"min"`` picks the smallest mean held-out error: best for
+        prediction. ``"1se"`` picks the strongest penalty, hence the fewest
+        neurons, whose mean error is within one standard error of that
+        minimum: a smaller network that predicts about as well.
+    n_jobs : int, default=None
+        Folds (and the path on all the data) run in parallel with joblib.
+    output_signs, fit_linear, fit_intercept, standardize, beta, prune_threshold
+        As in :class:`QuadraticNetPruner`.
+    max_iter, tol, refit_max_iter, refit_solver, init_scale, random_state, verbose
+        As in :class:`QuadraticNetPruner`. Every path uses the same seed, so
+        results do not depend on ``n_jobs`` or the joblib backend.
+
+    Attributes
+    ----------
+    alpha_ : float
+        The chosen relative strength, on the scale of ``alphas``.
+    alphas_ : ndarray of shape (n_alphas,)
+        The strengths tried, decreasing.
+    mse_path_ : ndarray of shape (n_alphas, n_folds)
+        Held-out mean squared error at each strength in each fold.
+    n_components_path_ : ndarray of shape (n_alphas, n_folds)
+        Neurons kept at each strength in each fold.
+    column_norms_path_ : ndarray of shape (n_alphas, k)
+        Trained neuron norms at each strength on all the data.
+    lambda_ : float
+        ``alpha_ * lambda_max_``, the absolute penalty of the final network.
+    components_, output_weights_, coef_, intercept_, n_components_, support_
+        As in :class:`QuadraticNetPruner`, for the network on all the data at
+        ``alpha_``.
+    column_norms_, trained_components_, x_offset_, x_scale_, lambda_max_, beta_
+        As in :class:`QuadraticNetPruner`.
+    prune_threshold_, n_iter_, n_saddle_escapes_, objective_curve_
+        As in :class:`QuadraticNetPruner`.
+    refit_n_iter_, refit_loss_curve_, n_features_in_
+        As in :class:`QuadraticNetPruner`.
+    stage_times_ : dict
+        Wall-clock seconds of the ``"path"``, ``"prune"`` and ``"refit"``
+        stages.
+
+    See Also
+    --------
+    QuadraticNetPruner : The network at one ``alpha``.
+    skprune.path.group_lasso_path : The path on its own.
+
+    References
+    ----------
+    N. Rajaraman, Devvrit, A. Mokhtari, K. Ramchandran. "Greedy Pruning with
+    Group Lasso Provably Generalizes for Matrix Sensing and Neural Networks
+    with Quadratic Activations", NeurIPS 2023.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skprune import QuadraticNetPrunerCV
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.standard_normal((400, 5))
+    >>> y = (X[:, 0] + X[:, 1]) ** 2 - X[:, 2] ** 2 + 0.1 * rng.standard_normal(400)
+    >>> net = QuadraticNetPrunerCV(alphas=6, cv=3, random_state=0).fit(X, y)
+    >>> net.n_components_, net.output_weights_.tolist()
+    (2, [1.0, -1.0])
+    """
+
+    _parameter_constraints: dict = cv_constraints(
+        QuadraticNetPruner._parameter_constraints
+    )
+
+    def __init__(
+        self,
+        n_components=None,
+        *,
+        alphas=12,
+        eps=1e-2,
+        cv=None,
+        selection_rule="min",
+        n_jobs=None,
+        output_signs="mixed",
+        fit_linear=True,
+        fit_intercept=True,
+        standardize=True,
+        beta=0.05,
+        prune_threshold="auto",
+        max_iter=1000,
+        tol=1e-7,
+        refit_max_iter=1000,
+        refit_solver="lbfgs",
+        init_scale=1e-3,
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.alphas = alphas
+        self.eps = eps
+        self.cv = cv
+        self.selection_rule = selection_rule
+        self.n_jobs = n_jobs
+        self.output_signs = output_signs
+        self.fit_linear = fit_linear
+        self.fit_intercept = fit_intercept
+        self.standardize = standardize
+        self.beta = beta
+        self.prune_threshold = prune_threshold
+        self.max_iter = max_iter
+        self.tol = tol
+        self.refit_max_iter = refit_max_iter
+        self.refit_solver = refit_solver
+        self.init_scale = init_scale
+        self.random_state = random_state
+        self.verbose = verbose

@@ -139,3 +139,17 @@ def gradient_descent(
         if decrease <= tol * max(abs(value), 1.0):
             return SolverResult(x, curve, iteration, True)
     return SolverResult(x, curve, max_iter, False)
+
+
+#: The solvers by name; :func:`get_solver` looks them up.
+SOLVERS = {"lbfgs": lbfgs, "gd": gradient_descent}
+
+
+def get_solver(name: str):
+    """The solver called ``name`` in :data:`SOLVERS`; raises on an unknown name."""
+    try:
+        return SOLVERS[name]
+    except KeyError:
+        raise ValueError(
+            f"Unknown solver {name!r}; choose one of {sorted(SOLVERS)}."
+        ) from None

@@ -269,7 +269,7 @@ def test_fine_tuning_converges_linearly(sensing, seed):
     assert np.all(windows <= 0.5), windows.max()
 
 
-# -- alpha_max_ and the meaning of alpha -----------------------------------------
+# -- lambda_max_ and the meaning of alpha -----------------------------------------
 
 
 def test_alpha_above_one_prunes_everything():
@@ -295,13 +295,13 @@ def test_alpha_above_one_prunes_everything():
 @pytest.mark.parametrize("sensing", SENSINGS)
 def test_alpha_below_one_keeps_signal_only(sensing, seed, alpha):
     """alpha < 1: the model is nonempty, keeps at most the planted rank, and
-    training ends at a first-order stationary point of F = L + alpha_ R.
+    training ends at a first-order stationary point of F = L + lambda_ R.
 
     References: the planted rank r (alpha is documented as the smallest
     relative eigenvalue treated as signal, so no more than r directions can be
     picked up), and the naive gradient of F at trained_components_: at a
-    stationary point grad L = -alpha_ grad R, and we require
-    ||grad F|| <= 0.1 ||alpha_ grad R|| (correct fits here reach < 0.005).
+    stationary point grad L = -lambda_ grad R, and we require
+    ||grad F|| <= 0.1 ||lambda_ grad R|| (correct fits here reach < 0.005).
     """
     X, y, U_star = problem(sensing, seed)
     model = fitted(sensing, seed, alpha=alpha)
@@ -312,7 +312,7 @@ def test_alpha_below_one_keeps_signal_only(sensing, seed, alpha):
     grad_loss = naive_loss_gradient(X, y, U)
     squared = np.sum(U**2, axis=0)
     beta = model.beta_
-    grad_penalty = model.alpha_ * U * (squared + 2 * beta) / (squared + beta) ** 1.5
+    grad_penalty = model.lambda_ * U * (squared + 2 * beta) / (squared + beta) ** 1.5
     stationarity = np.linalg.norm(grad_loss + grad_penalty) / np.linalg.norm(
         grad_penalty
     )
@@ -342,7 +342,7 @@ def test_fitted_attributes_have_documented_meaning(sensing):
     assert model.components_.shape == (d, model.n_components_)
     assert model.n_iter_ > 0 and model.refit_n_iter_ > 0
 
-    # beta_ = beta * sigma, alpha_max_ = sqrt(beta_) lambda_max(C), with
+    # beta_ = beta * sigma, lambda_max_ = sqrt(beta_) lambda_max(C), with
     # C = (1/n) sum_i y_i sym(A_i) and sigma the size of the best rank-one fit
     # t v v^T along the top eigenvector v of C.
     matrices = explicit_matrices(X)
@@ -352,14 +352,16 @@ def test_fitted_attributes_have_documented_meaning(sensing):
     along = naive_predict(X, v[:, None])  # <A_i, v v^T>
     sigma = float(along @ y) / float(along @ along)  # least-squares t
     assert_allclose(model.beta_, model.beta * sigma, rtol=1e-8)
-    assert_allclose(model.alpha_max_, np.sqrt(model.beta_) * eigenvalues[-1], rtol=1e-8)
-    assert_allclose(model.alpha_, model.alpha * model.alpha_max_, rtol=1e-12)
+    assert_allclose(
+        model.lambda_max_, np.sqrt(model.beta_) * eigenvalues[-1], rtol=1e-8
+    )
+    assert_allclose(model.lambda_, model.alpha * model.lambda_max_, rtol=1e-12)
     assert_allclose(model.prune_threshold_, np.sqrt(model.beta_), rtol=1e-12)
 
     # The curves are in the units of the loss: their ends are F and L at the
     # trained, pruned and fine-tuned factors.
     trained = model.trained_components_
-    objective = naive_loss(X, y, trained) + model.alpha_ * naive_penalty(
+    objective = naive_loss(X, y, trained) + model.lambda_ * naive_penalty(
         trained, model.beta_
     )
     assert_allclose(model.objective_curve_[-1], objective, rtol=1e-8)

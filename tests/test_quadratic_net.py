@@ -29,11 +29,11 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.optimize import minimize
 from sklearn.datasets import load_diabetes, make_friedman1
 from sklearn.exceptions import NotFittedError
-from sklearn.linear_model import LinearRegression, RidgeCV
+from sklearn.linear_model import LinearRegression
 from sklearn.metrics import r2_score
-from sklearn.model_selection import GridSearchCV, KFold, cross_val_score, cross_validate
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skprune import QuadraticNetPruner
@@ -410,9 +410,9 @@ def test_training_ends_at_second_order_point(kind, seed):
     Reference, computed naively from the public attributes of the trained
     network: with r_i = y_i - f(x_i), z = (x - x_offset_) / x_scale_ and
     C = (1/n) sum_i r_i z_i z_i^T, adding t v to a zero column of sign a
-    changes F by t^2 (alpha_ / sqrt(beta_) - a v^T C v); so for every sign a in
-    use, lambda_max(a C) <= alpha_ / sqrt(beta_) = alpha * rho, with
-    rho = alpha_max_ / sqrt(beta_). Slack 0.01 * rho, 10x the tolerance of the
+    changes F by t^2 (lambda_ / sqrt(beta_) - a v^T C v); so for every sign a in
+    use, lambda_max(a C) <= lambda_ / sqrt(beta_) = alpha * rho, with
+    rho = lambda_max_ / sqrt(beta_). Slack 0.01 * rho, 10x the tolerance of the
     guide's escape rule. (At the small random start lambda_max(a C) = rho for
     some sign, so a stalled training fails this by a factor 1 / alpha.)
     Diabetes (real data) is included: a stalled training there looks like a
@@ -421,7 +421,7 @@ def test_training_ends_at_second_order_point(kind, seed):
     """
     X, y, _ = problem(kind, seed)
     trained = trained_state(fitted(kind, seed))
-    rho = trained.alpha_max_ / np.sqrt(trained.beta_)
+    rho = trained.lambda_max_ / np.sqrt(trained.beta_)
     # The condition concerns spare columns (those "auto" prunes): there must be
     # some of each sign.
     spare = trained.column_norms_ <= np.sqrt(trained.beta_)
@@ -441,7 +441,7 @@ def test_training_ends_at_second_order_point(kind, seed):
 
 @pytest.mark.parametrize("kind", ["paper", "general"])
 def test_scale_constants_have_documented_values(kind):
-    """beta_, alpha_max_, alpha_, prune_threshold_, column_norms_, support_,
+    """beta_, lambda_max_, lambda_, prune_threshold_, column_norms_, support_,
     output_weights_, x_offset_, x_scale_ recomputed from the docstring and the
     guide (section 3) with naive formulas:
 
@@ -473,8 +473,8 @@ def test_scale_constants_have_documented_values(kind):
     sigma = abs(eigenvalues[top]) * n / (q @ q)
 
     assert_allclose(model.beta_, model.beta * sigma, rtol=1e-8)
-    assert_allclose(model.alpha_max_, np.sqrt(model.beta_) * rho, rtol=1e-8)
-    assert_allclose(model.alpha_, model.alpha * model.alpha_max_, rtol=1e-12)
+    assert_allclose(model.lambda_max_, np.sqrt(model.beta_) * rho, rtol=1e-8)
+    assert_allclose(model.lambda_, model.alpha * model.lambda_max_, rtol=1e-12)
     assert_allclose(model.prune_threshold_, np.sqrt(model.beta_), rtol=1e-12)
     assert model.trained_components_.shape == (d, k)
     assert_allclose(
@@ -567,7 +567,7 @@ def docstring_example():
 @pytest.mark.parametrize("offset", [1e3, -1e4])
 def test_constant_added_to_y_only_moves_the_intercept(offset):
     """y + offset is the same problem: the unpenalized intercept absorbs the
-    constant, the penalty and alpha_max_ do not see it (they are defined from
+    constant, the penalty and lambda_max_ do not see it (they are defined from
     the residual of the linear part). Reference: the fit on y (the docstring's
     example, 2 neurons). The same neurons, and predictions shifted by exactly
     offset up to SAME_MINIMUM * std(y).
@@ -577,7 +577,7 @@ def test_constant_added_to_y_only_moves_the_intercept(offset):
     shifted = QuadraticNetPruner(random_state=0).fit(X, y + offset)
     assert reference.n_components_ == 2
     assert shifted.n_components_ == 2
-    assert_allclose(shifted.alpha_max_, reference.alpha_max_, rtol=1e-8)
+    assert_allclose(shifted.lambda_max_, reference.lambda_max_, rtol=1e-8)
     assert_allclose(
         shifted.predict(X) - offset,
         reference.predict(X),
@@ -703,62 +703,8 @@ def test_sparse_fit_equals_equivalent_dense_fit(pair):
     )
 
 
-# -- 5. real data ------------------------------------------------------------------
-
-
-def polynomial_ridge():
-    return make_pipeline(
-        StandardScaler(), PolynomialFeatures(2), RidgeCV(alphas=np.logspace(-3, 3, 13))
-    )
-
-
-#: The penalty grid searched on real data, as RidgeCV searches its own grid:
-#: fractions of alpha_max_ from a light to a strong penalty.
-ALPHA_GRID = [0.1, 0.2, 0.3, 0.5, 0.7]
-
-
-@pytest.mark.filterwarnings("ignore:Every column:UserWarning")
-@pytest.mark.parametrize("name", ["diabetes", "friedman1"])
-def test_real_data_matches_polynomial_ridge_with_fewer_parameters(name):
-    """QuadraticNetPruner with alpha chosen by an inner 3-fold GridSearchCV
-    over ALPHA_GRID, versus StandardScaler + PolynomialFeatures(2) + RidgeCV
-    (which chooses its penalty by its own internal cross-validation), on the
-    same 5 outer shuffled folds: mean R^2 at least as good, fewer parameters
-    in every fold, and at most half as many on average.
-
-    Parameters: the net has n_components_ * d hidden weights (the output signs
-    are fixed, not learned), d linear weights and an intercept; the baseline
-    has its PolynomialFeatures outputs plus the intercept. No tolerance: the
-    acceptance criterion is ">=".
-    """
-    X, y = real_data(name)
-    d = X.shape[1]
-    folds = KFold(5, shuffle=True, random_state=0)
-    search = GridSearchCV(
-        QuadraticNetPruner(random_state=0),
-        {"alpha": ALPHA_GRID},
-        cv=KFold(3, shuffle=True, random_state=1),
-    )
-    net = cross_validate(search, X, y, cv=folds, return_estimator=True)
-    baseline = cross_validate(polynomial_ridge(), X, y, cv=folds, return_estimator=True)
-    widths = [fold.best_estimator_.n_components_ for fold in net["estimator"]]
-    alphas = [fold.best_params_["alpha"] for fold in net["estimator"]]
-    net_parameters = np.array([width * d + d + 1 for width in widths])
-    baseline_parameters = np.array(
-        [pipeline[1].n_output_features_ + 1 for pipeline in baseline["estimator"]]
-    )
-    report = (
-        f"{name}: net R^2 {net['test_score'].mean():.4f} "
-        f"(folds {np.round(net['test_score'], 4).tolist()}), alpha {alphas}, "
-        f"neurons kept {widths}, parameters {net_parameters.tolist()}; "
-        f"polynomial ridge R^2 {baseline['test_score'].mean():.4f} "
-        f"(folds {np.round(baseline['test_score'], 4).tolist()}), "
-        f"parameters {baseline_parameters[0]}"
-    )
-    print(report)
-    assert net["test_score"].mean() >= baseline["test_score"].mean(), report
-    assert np.all(net_parameters < baseline_parameters), report
-    assert net_parameters.mean() <= baseline_parameters.mean() / 2, report
+# -- 5. real data: see test_cv_network_matches_polynomial_ridge_on_real_data in
+# tests/test_model_selection.py, where QuadraticNetPrunerCV chooses alpha.
 
 
 # -- 6. bad input ------------------------------------------------------------------

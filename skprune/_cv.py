@@ -1,0 +1,142 @@
+"""Choosing ``alpha`` by cross-validation along a warm-started path."""
+
+from numbers import Integral, Real
+from time import perf_counter
+
+import numpy as np
+from sklearn.base import _fit_context, clone
+from sklearn.model_selection import check_cv
+from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.parallel import Parallel, delayed
+
+from .path import check_alphas, run_path
+
+#: The parameters a CV estimator adds to its base estimator's.
+CV_PARAMETER_CONSTRAINTS = {
+    "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
+    "eps": [Interval(Real, 0, 1, closed="neither")],
+    "cv": ["cv_object"],
+    "selection_rule": [StrOptions({"min", "1se"})],
+    "n_jobs": [Integral, None],
+}
+
+
+def cv_constraints(base_constraints: dict) -> dict:
+    """The base estimator's constraints without ``alpha`` and ``warm_start``
+    (the CV estimator chooses the one and always warm-starts), plus the CV's."""
+    dropped = {"alpha", "warm_start"}
+    kept = {
+        name: rule for name, rule in base_constraints.items() if name not in dropped
+    }
+    return {**kept, **CV_PARAMETER_CONSTRAINTS}
+
+
+def _take(array, indices):
+    return None if array is None else _safe_indexing(array, indices)
+
+
+def _fold_path(estimator, X, y, sample_weight, train, test, alphas):
+    """Run the path on the training part of a fold; return the held-out mean
+    squared error (weighted when ``sample_weight`` is given) and the number of
+    columns kept at each strength."""
+    problem = estimator._resolve_problem(
+        _take(X, train), _take(y, train), _take(sample_weight, train)
+    )
+    points = run_path(estimator, problem, alphas)
+    held_out = estimator._make_datafit(
+        _take(X, test), _take(y, test), _take(sample_weight, test)
+    )
+    mse = [2.0 * held_out.value(point.tuned.model) for point in points]
+    n_components = [int(point.pruning.support.sum()) for point in points]
+    return np.array(mse), np.array(n_components)
+
+
+def _full_path(estimator, X, y, sample_weight, alphas):
+    """The trained models of the path on all the data (no pruning yet)."""
+    problem = estimator._resolve_problem(X, y, sample_weight)
+    return [
+        point.trained for point in run_path(estimator, problem, alphas, evaluate=False)
+    ]
+
+
+def select_alpha_index(mse_path: np.ndarray, rule: str) -> int:
+    """Index of the chosen strength in a path sorted from strong to weak.
+
+    ``"min"``: the smallest mean cross-validated error (the strongest penalty
+    among ties). ``"1se"``: the strongest penalty, hence the smallest model,
+    whose mean error is within one standard error of that minimum; the
+    standard error is the standard deviation of the folds' errors at the
+    minimum divided by ``sqrt(n_folds)`` (glmnet's ``lambda.1se``).
+    """
+    mean = mse_path.mean(axis=1)
+    best = int(np.argmin(mean))
+    if rule == "min":
+        return best
+    n_folds = mse_path.shape[1]
+    spread = mse_path[best].std(ddof=1) if n_folds > 1 else 0.0
+    within = np.flatnonzero(mean <= mean[best] + spread / np.sqrt(n_folds))
+    return int(within[0])
+
+
+class PrunerCVMixin:
+    """``fit`` of the CV estimators: every fold runs the warm-started path, the
+    rule picks ``alpha_``, and the model on all the data at ``alpha_`` comes
+    from the same path run on all the data (in parallel with the folds)."""
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Choose ``alpha`` by cross-validation, then fit on all the data.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix
+            Training inputs (see the class docstring for the shapes allowed).
+        y : array-like of shape (n_samples,)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the loss, as in the base estimator's ``fit``; the
+            held-out errors are weighted by them too.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
+        alphas = check_alphas(self.alphas, self.eps)
+        folds = list(check_cv(self.cv).split(X, y))
+        # One seed for every path, so that the folds, the path on all the data
+        # and the final model agree whatever n_jobs and backend run them.
+        seed = self.random_state
+        if not isinstance(seed, Integral):
+            seed = check_random_state(seed).randint(np.iinfo(np.int32).max)
+        worker = clone(self).set_params(
+            random_state=seed, verbose=max(int(self.verbose) - 1, 0)
+        )
+        jobs = [
+            delayed(_fold_path)(worker, X, y, sample_weight, train, test, alphas)
+            for train, test in folds
+        ]
+        jobs.append(delayed(_full_path)(worker, X, y, sample_weight, alphas))
+        clock = perf_counter()
+        *fold_results, trained_path = Parallel(
+            n_jobs=self.n_jobs, verbose=self.verbose
+        )(jobs)
+        path_time = perf_counter() - clock
+
+        self.alphas_ = alphas
+        self.mse_path_ = np.column_stack([mse for mse, _ in fold_results])
+        self.n_components_path_ = np.column_stack([kept for _, kept in fold_results])
+        self.column_norms_path_ = np.array(
+            [np.linalg.norm(trained.model.factor, axis=0) for trained in trained_path]
+        )
+        chosen = select_alpha_index(self.mse_path_, self.selection_rule)
+        self.alpha_ = float(alphas[chosen])
+
+        problem = self._resolve_problem(X, y, sample_weight)
+        self._set_problem(problem, self.alpha_)
+        self.stage_times_ = {"path": path_time}
+        self._set_trained(trained_path[chosen])
+        self._prune_and_fine_tune(problem)
+        return self

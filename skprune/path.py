@@ -1,0 +1,227 @@
+"""Regularization paths: train, prune and fine-tune at a decreasing sequence of
+penalties, each training warm-started from the last."""
+
+import warnings
+from dataclasses import dataclass
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import Bunch, check_random_state
+
+from .core import (
+    Problem,
+    Pruning,
+    StageResult,
+    fine_tune,
+    initial_model,
+    prune,
+    train,
+)
+
+
+def alpha_grid(n_alphas: int = 20, eps: float = 1e-2) -> np.ndarray:
+    """``n_alphas`` relative strengths spaced evenly on a log scale from ``1``
+    (where no column can grow) down to ``eps``."""
+    return np.geomspace(1.0, eps, n_alphas)
+
+
+def check_alphas(alphas, eps) -> np.ndarray:
+    """The decreasing sequence of relative strengths that ``alphas`` asks for.
+
+    ``alphas`` is a number of points of :func:`alpha_grid` or the strengths
+    themselves (any order; they are sorted from strong to weak, as a warm
+    start needs).
+    """
+    if isinstance(alphas, Integral) and not isinstance(alphas, bool):
+        if alphas < 1:
+            raise ValueError(f"alphas must be at least 1 when an int, got {alphas}.")
+        return alpha_grid(alphas, eps)
+    alphas = np.asarray(alphas, dtype=float)
+    if alphas.ndim != 1 or alphas.size == 0:
+        raise ValueError(
+            "alphas must be an int or a non-empty 1-D array of relative "
+            f"strengths, got an array of shape {alphas.shape}."
+        )
+    if not np.all(np.isfinite(alphas)) or np.any(alphas < 0):
+        raise ValueError(
+            f"alphas must be finite and non-negative, got {alphas.tolist()}."
+        )
+    return np.sort(alphas)[::-1]
+
+
+@dataclass
+class PathPoint:
+    """The three stages at one relative strength ``alpha`` of a path.
+
+    ``pruning`` and ``tuned`` are ``None`` on a path that only trains.
+    """
+
+    alpha: float
+    trained: StageResult
+    pruning: Pruning | None = None
+    tuned: StageResult | None = None
+
+
+def run_path(
+    estimator, problem: Problem, alphas: np.ndarray, *, evaluate: bool = True
+) -> list:
+    """Run the stages of ``estimator`` on ``problem`` at each of ``alphas``.
+
+    The first training starts from the small random start (seeded by
+    ``estimator.random_state``), each later one from the previous trained
+    model; a column that the weaker penalty lets grow leaves zero through a
+    saddle escape. With ``evaluate``, every trained model is also pruned with
+    ``estimator.prune_threshold`` and fine-tuned; pruning reads the trained
+    norms only, so it never retrains. Trainings or fine-tunings that stop at
+    their iteration limit are reported in one ``ConvergenceWarning``.
+
+    Returns
+    -------
+    points : list of PathPoint
+    """
+    random_state = check_random_state(estimator.random_state)
+    model = initial_model(problem, estimator.init_scale, random_state)
+    points, not_converged = [], []
+    for alpha in alphas:
+        trained = train(
+            problem,
+            alpha * problem.lambda_max,
+            model,
+            max_iter=estimator.max_iter,
+            tol=estimator.tol,
+            verbose=estimator.verbose,
+        )
+        point = PathPoint(float(alpha), trained)
+        if evaluate:
+            point.pruning = prune(
+                trained.model, estimator.prune_threshold, problem.penalty
+            )
+            point.tuned = fine_tune(
+                problem.datafit,
+                point.pruning.model,
+                problem.scale,
+                solver=estimator.refit_solver,
+                max_iter=estimator.refit_max_iter,
+                tol=estimator.tol,
+                verbose=estimator.verbose,
+            )
+        if not (trained.converged and (point.tuned is None or point.tuned.converged)):
+            not_converged.append(float(alpha))
+        if estimator.verbose:
+            kept = (
+                "" if point.pruning is None else f", kept {point.pruning.support.sum()}"
+            )
+            print(f"[path] alpha={alpha:.3g}: {trained.n_iter} iterations{kept}")
+        points.append(point)
+        model = trained.model
+    if not_converged:
+        warnings.warn(
+            f"{len(not_converged)} of {len(alphas)} points of the path stopped at "
+            "their iteration limit before converging (alpha = "
+            f"{', '.join(f'{a:.3g}' for a in not_converged)}). Increase max_iter "
+            "or refit_max_iter, or loosen tol.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    return points
+
+
+def group_lasso_path(
+    estimator, X, y, *, alphas=None, n_alphas=20, eps=1e-2, sample_weight=None
+) -> Bunch:
+    """Fit ``estimator``'s model along a decreasing sequence of penalties.
+
+    For each relative strength ``alpha``, from the largest down, trains the
+    penalized objective at ``lambda = alpha * lambda_max`` warm-started from the
+    previous solution, prunes with ``estimator.prune_threshold`` and fine-tunes
+    the kept columns, exactly as ``estimator.set_params(alpha=alpha).fit(X, y)``
+    does, but without training from scratch at every ``alpha``. The result is
+    the picture of how the rank (or width) appears as the penalty weakens. At
+    ``alpha >= 1`` no column can grow; the number of columns kept grows as
+    ``alpha`` falls.
+
+    Parameters
+    ----------
+    estimator : GroupLassoMatrixSensing or QuadraticNetPruner
+        Supplies the model: every parameter but ``alpha`` (``n_components``,
+        ``beta``, ``prune_threshold``, the solver settings, ``random_state``,
+        and the network's options). It is not modified.
+    X : array-like or sparse matrix
+        Training inputs, as ``estimator.fit`` takes them.
+    y : array-like of shape (n_samples,)
+        Targets.
+    alphas : array-like, default=None
+        Relative strengths (fractions of ``lambda_max``); sorted from strong to
+        weak. ``None`` uses ``n_alphas`` points from ``1`` down to ``eps``,
+        evenly spaced on a log scale.
+    n_alphas : int, default=20
+        Number of strengths when ``alphas`` is ``None``.
+    eps : float, default=1e-2
+        The weakest strength when ``alphas`` is ``None``.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weights of the loss, as in ``estimator.fit``.
+
+    Returns
+    -------
+    path : Bunch
+        With ``m`` strengths and ``k`` columns:
+
+        alphas : ndarray of shape (m,)
+            The relative strengths, decreasing.
+        lambdas : ndarray of shape (m,)
+            The absolute penalties ``alphas * lambda_max``.
+        lambda_max : float
+            The smallest penalty at which ``U = 0`` is a local minimum.
+        column_norms : ndarray of shape (m, k)
+            Column norms of the trained factor at each strength.
+        prune_thresholds : ndarray of shape (m,)
+            The absolute norm threshold of each pruning.
+        n_components : ndarray of shape (m,)
+            Columns kept at each strength.
+        trained_loss : ndarray of shape (m,)
+            The unpenalized training loss ``L`` of the trained factor.
+        loss : ndarray of shape (m,)
+            The training loss ``L`` after pruning and fine-tuning.
+        n_iter : ndarray of shape (m,)
+            Training iterations at each strength.
+
+    See Also
+    --------
+    GroupLassoMatrixSensingCV, QuadraticNetPrunerCV : Choose ``alpha`` by
+        cross-validation along this path.
+
+    Examples
+    --------
+    >>> from skprune import GroupLassoMatrixSensing
+    >>> from skprune.datasets import make_matrix_sensing
+    >>> from skprune.path import group_lasso_path
+    >>> X, y = make_matrix_sensing(600, 10, rank=2, noise=0.01, random_state=0)
+    >>> path = group_lasso_path(
+    ...     GroupLassoMatrixSensing(random_state=0), X, y, n_alphas=5
+    ... )
+    >>> path.alphas.round(3).tolist()
+    [1.0, 0.316, 0.1, 0.032, 0.01]
+    >>> path.n_components.tolist()
+    [0, 2, 2, 2, 2]
+    """
+    estimator = clone(estimator)
+    estimator._validate_params()
+    alphas = check_alphas(n_alphas if alphas is None else alphas, eps)
+    X, y, sample_weight = estimator._validate_fit_data(X, y, sample_weight)
+    problem = estimator._resolve_problem(X, y, sample_weight)
+    points = run_path(estimator, problem, alphas)
+    return Bunch(
+        alphas=alphas,
+        lambdas=alphas * problem.lambda_max,
+        lambda_max=problem.lambda_max,
+        column_norms=np.array([point.pruning.column_norms for point in points]),
+        prune_thresholds=np.array([point.pruning.threshold for point in points]),
+        n_components=np.array([point.pruning.support.sum() for point in points]),
+        trained_loss=np.array(
+            [problem.datafit.value(point.trained.model) for point in points]
+        ),
+        loss=np.array([problem.datafit.value(point.tuned.model) for point in points]),
+        n_iter=np.array([point.trained.n_iter for point in points]),
+    )

@@ -1,0 +1,412 @@
+"""The regularization path, the CV estimators, warm_start and sample_weight.
+
+References are independent of skprune (see ``oracles.py``): planted factors
+drawn with numpy, a rank-r least-squares oracle minimized by scipy, closed
+forms of the null model's held-out error and of ``lambda_max``, and naive
+gradients of the (weighted) objective written with explicit matrices.
+"""
+
+import functools
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from oracles import (
+    explicit_matrices,
+    ill_conditioned_problem,
+    rank_r_least_squares,
+    relative_error,
+)
+from sklearn.datasets import load_diabetes, make_friedman1
+from sklearn.linear_model import RidgeCV
+from sklearn.model_selection import KFold, cross_val_score, cross_validate
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+
+from skprune import (
+    GroupLassoMatrixSensing,
+    GroupLassoMatrixSensingCV,
+    QuadraticNetPruner,
+    QuadraticNetPrunerCV,
+    group_lasso_path,
+)
+from skprune._cv import select_alpha_index
+
+#: n per sensing: Gaussian A_i carry d^2 numbers each, rank-one x_i only d.
+N_SAMPLES = {"gaussian": 600, "rank_one": 3000}
+SENSINGS = ["gaussian", "rank_one"]
+
+
+@functools.cache
+def problem(sensing, seed):
+    return ill_conditioned_problem(seed, sensing, n_samples=N_SAMPLES[sensing])
+
+
+@functools.cache
+def oracle(sensing, seed):
+    X, y, U_star = problem(sensing, seed)
+    return rank_r_least_squares(X, y, U_star.shape[1], seed)
+
+
+def network_problem(seed, n_samples=600, n_features=6, noise=0.1):
+    """y = (x0 + x1)^2 - 2 x2^2 + x3 + 1 + noise: two neurons of signs +1, -1."""
+    rng = np.random.RandomState(seed)
+    X = rng.standard_normal((n_samples, n_features))
+    y = (X[:, 0] + X[:, 1]) ** 2 - 2 * X[:, 2] ** 2 + X[:, 3] + 1.0
+    return X, y + noise * rng.standard_normal(n_samples)
+
+
+def naive_objective_gradient(X, y, U, strength, beta, weights=None):
+    """Gradient of 1/(2 sum s) sum_i s_i (<A_i, U U^T> - y_i)^2 + strength R_beta(U)
+    with explicit symmetric matrices."""
+    matrices = explicit_matrices(X)
+    weights = np.ones(len(y)) if weights is None else np.asarray(weights, float)
+    residual = np.einsum("nab,ab->n", matrices, U @ U.T) - y
+    loss_gradient = 2 * np.einsum("n,nab->ab", weights * residual, matrices) @ U
+    loss_gradient /= weights.sum()
+    squared = np.sum(U**2, axis=0)
+    penalty_gradient = U * (squared + 2 * beta) / (squared + beta) ** 1.5
+    return loss_gradient, strength * penalty_gradient
+
+
+# -- the path ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sensing", SENSINGS)
+def test_path_is_monotone_and_ends_at_the_planted_rank(sensing):
+    """Theory: at alpha >= 1 (lambda >= lambda_max) no column can grow, and a
+    direction enters once alpha falls below its relative eigenvalue in C, so
+    the number of columns never shrinks as alpha falls; with eigenvalues 1,
+    0.3, 0.1 the weakest penalty keeps exactly the three planted columns."""
+    X, y, U_star = problem(sensing, 0)
+    alphas = [2.0, 1.0, 0.6, 0.3, 0.1, 0.03, 0.01]
+    path = group_lasso_path(
+        GroupLassoMatrixSensing(random_state=0), X, y, alphas=alphas
+    )
+    assert_array_equal(path.alphas, alphas)
+    assert path.n_components[0] == path.n_components[1] == 0
+    assert np.all(np.diff(path.n_components) >= 0), path.n_components
+    assert path.n_components[-1] == U_star.shape[1]
+    assert path.column_norms.shape == (len(alphas), X.shape[1])
+
+
+def test_path_of_the_network_is_monotone():
+    X, y = network_problem(0)
+    path = group_lasso_path(QuadraticNetPruner(random_state=0), X, y, n_alphas=8)
+    assert path.n_components[0] == 0
+    assert np.all(np.diff(path.n_components) >= 0), path.n_components
+    assert path.n_components[-1] == 2
+
+
+@pytest.mark.parametrize("sensing", SENSINGS)
+def test_path_loss_at_the_planted_rank_is_the_oracle_loss(sensing):
+    """Wherever the path keeps exactly r columns, fine-tuning reaches the
+    rank-r least-squares loss of the oracle; lambdas are alphas * lambda_max
+    with lambda_max = sqrt(beta sigma) lambda_max(C) in closed form."""
+    X, y, U_star = problem(sensing, 1)
+    r = U_star.shape[1]
+    path = group_lasso_path(GroupLassoMatrixSensing(random_state=1), X, y, n_alphas=10)
+    _, oracle_loss = oracle(sensing, 1)
+    at_rank = path.n_components == r
+    assert at_rank.sum() >= 2
+    # 1e-3: fine-tuning stops at tol=1e-7 relative to the loss of U = 0.
+    assert_allclose(path.loss[at_rank], oracle_loss, rtol=1e-3)
+    assert np.all(path.loss[~at_rank] > oracle_loss * (1 - 1e-6))
+
+    matrices = explicit_matrices(X)
+    correlation = np.einsum("n,nab->ab", y, matrices) / len(y)
+    eigenvalues, eigenvectors = np.linalg.eigh(correlation)
+    q = np.einsum("a,nab,b->n", eigenvectors[:, -1], matrices, eigenvectors[:, -1])
+    sigma = eigenvalues[-1] * len(y) / (q @ q)
+    assert_allclose(path.lambda_max, np.sqrt(0.05 * sigma) * eigenvalues[-1], rtol=1e-8)
+    assert_allclose(path.lambdas, path.alphas * path.lambda_max, rtol=1e-12)
+
+
+def test_path_sorts_alphas_and_rejects_bad_ones():
+    X, y, _ = problem("gaussian", 0)
+    estimator = GroupLassoMatrixSensing(random_state=0)
+    path = group_lasso_path(estimator, X, y, alphas=[0.1, 0.9, 0.3])
+    assert_array_equal(path.alphas, [0.9, 0.3, 0.1])
+    assert not hasattr(estimator, "n_features_in_")  # the estimator is not fitted
+    for alphas, message in [
+        ([], "non-empty"),
+        ([0.5, -1.0], "non-negative"),
+        ([[0.5]], "1-D"),
+        ([np.nan], "finite"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            group_lasso_path(estimator, X, y, alphas=alphas)
+
+
+# -- the CV estimators ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("sensing", SENSINGS)
+def test_cv_keeps_the_planted_rank_of_an_ill_conditioned_problem(sensing, seed):
+    """Eigenvalues 1, 0.3 and 0.1: the CV estimator keeps exactly rank 3 with
+    an error within 5% (+1e-4) of the oracle that knows the rank."""
+    X, y, U_star = problem(sensing, seed)
+    model = GroupLassoMatrixSensingCV(random_state=seed).fit(X, y)
+    V_oracle, _ = oracle(sensing, seed)
+    assert model.n_components_ == U_star.shape[1]
+    error, error_oracle = (
+        relative_error(model.components_, U_star),
+        relative_error(V_oracle, U_star),
+    )
+    assert error <= 1.05 * error_oracle + 1e-4, (error, error_oracle)
+
+
+def test_cv_attributes_and_the_final_model():
+    """Shapes of the path attributes; the final model is a first-order
+    stationary point of F at lambda_ = alpha_ * lambda_max_ (naive gradient,
+    within 10% of the penalty's gradient) before pruning."""
+    X, y, _ = problem("gaussian", 0)
+    model = GroupLassoMatrixSensingCV(alphas=7, cv=4, random_state=0).fit(X, y)
+    d = X.shape[1]
+    assert model.alphas_.shape == (7,) and np.all(np.diff(model.alphas_) < 0)
+    assert model.alpha_ in model.alphas_
+    assert model.mse_path_.shape == model.n_components_path_.shape == (7, 4)
+    assert model.column_norms_path_.shape == (7, d)
+    assert_allclose(model.lambda_, model.alpha_ * model.lambda_max_, rtol=1e-12)
+    chosen = np.flatnonzero(model.alphas_ == model.alpha_)[0]
+    assert_allclose(model.column_norms_path_[chosen], model.column_norms_, rtol=1e-12)
+
+    U = model.trained_components_
+    grad_loss, grad_penalty = naive_objective_gradient(
+        X, y, U, model.lambda_, model.beta_
+    )
+    assert np.linalg.norm(grad_loss + grad_penalty) <= 0.1 * np.linalg.norm(
+        grad_penalty
+    )
+
+
+def test_mse_path_at_alpha_max_is_the_held_out_error_of_the_null_model():
+    """At alpha = 1 no column grows: matrix sensing predicts 0, so each fold's
+    error is mean(y_test^2); the network keeps its linear part, so each fold's
+    error is that of least squares with intercept fitted on the training part."""
+    folds = KFold(3, shuffle=True, random_state=0)
+    X, y, _ = problem("rank_one", 0)
+    model = GroupLassoMatrixSensingCV(alphas=[1.0, 0.1], cv=folds, random_state=0)
+    model.fit(X, y)
+    expected = [np.mean(y[test] ** 2) for _, test in folds.split(X)]
+    assert_allclose(model.mse_path_[0], expected, rtol=1e-6)
+
+    X, y = network_problem(1)
+    net = QuadraticNetPrunerCV(alphas=[1.0, 0.1], cv=folds, random_state=0).fit(X, y)
+    expected = []
+    for train, test in folds.split(X):
+        design = np.column_stack([X[train], np.ones(len(train))])
+        weights = np.linalg.lstsq(design, y[train], rcond=None)[0]
+        prediction = np.column_stack([X[test], np.ones(len(test))]) @ weights
+        expected.append(np.mean((prediction - y[test]) ** 2))
+    assert_allclose(net.mse_path_[0], expected, rtol=1e-6)
+    assert np.all(net.mse_path_[1] < 0.1 * net.mse_path_[0])
+
+
+def test_selection_rules_on_a_given_path():
+    """By hand: mean errors [9, 4, 2.2, 2.0, 2.1]; at the minimum (index 3) the
+    folds are 1, 3 (sd sqrt(2), standard error 1), so "1se" takes the
+    strongest penalty with mean error <= 3.0: index 2."""
+    mse_path = np.array([[9, 9], [4, 4], [2.2, 2.2], [1.0, 3.0], [2.1, 2.1]])
+    assert select_alpha_index(mse_path, "min") == 3
+    assert select_alpha_index(mse_path, "1se") == 2
+
+
+def test_one_standard_error_rule_keeps_a_smaller_or_equal_model():
+    X, y = network_problem(2, noise=1.0)
+    kwargs = dict(alphas=8, cv=KFold(4, shuffle=True, random_state=0), random_state=0)
+    best = QuadraticNetPrunerCV(selection_rule="min", **kwargs).fit(X, y)
+    small = QuadraticNetPrunerCV(selection_rule="1se", **kwargs).fit(X, y)
+    assert small.alpha_ >= best.alpha_
+    assert small.n_components_ <= best.n_components_
+    mean = best.mse_path_.mean(axis=1)
+    assert mean[best.alphas_ == small.alpha_][0] >= mean.min()
+
+
+def test_cv_estimators_work_in_a_pipeline_and_cross_val_score():
+    X, y = network_problem(3)
+    pipeline = make_pipeline(
+        StandardScaler(), QuadraticNetPrunerCV(alphas=5, cv=3, random_state=0)
+    )
+    scores = cross_val_score(pipeline, X, y, cv=3)
+    assert np.all(scores > 0.99), scores
+    fitted = pipeline.fit(X, y)[-1]
+    assert fitted.n_components_ == 2
+
+
+@pytest.mark.parametrize("Estimator", [GroupLassoMatrixSensingCV, QuadraticNetPrunerCV])
+def test_cv_results_do_not_depend_on_n_jobs(Estimator):
+    X, y, _ = problem("rank_one", 2)
+    X, y = X[:800], y[:800]
+    models = [
+        Estimator(alphas=5, cv=3, n_jobs=n_jobs, random_state=0).fit(X, y)
+        for n_jobs in (1, 2)
+    ]
+    assert_array_equal(models[0].mse_path_, models[1].mse_path_)
+    assert_array_equal(models[0].components_, models[1].components_)
+    assert_array_equal(models[0].predict(X), models[1].predict(X))
+
+
+# -- warm_start --------------------------------------------------------------------
+
+
+def test_warm_start_continues_from_the_previous_trained_factor():
+    """A strong penalty finds the top direction only; continuing at a weak one
+    from there finds all three, as well as the oracle, in fewer training
+    iterations than a cold start at the weak penalty."""
+    X, y, U_star = problem("gaussian", 1)
+    model = GroupLassoMatrixSensing(alpha=0.5, warm_start=True, random_state=0)
+    model.fit(X, y)
+    assert model.n_components_ == 1
+    model.set_params(alpha=0.03).fit(X, y)
+    cold = GroupLassoMatrixSensing(alpha=0.03, random_state=0).fit(X, y)
+    assert model.n_components_ == 3
+    assert model.n_iter_ < cold.n_iter_
+    V_oracle, _ = oracle("gaussian", 1)
+    assert (
+        relative_error(model.components_, U_star)
+        <= 1.05 * relative_error(V_oracle, U_star) + 1e-4
+    )
+
+
+def test_warm_start_with_another_width_raises():
+    X, y, _ = problem("gaussian", 0)
+    model = GroupLassoMatrixSensing(5, warm_start=True, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="warm_start=True needs a trained factor"):
+        model.set_params(n_components=6).fit(X, y)
+
+
+# -- sample_weight -----------------------------------------------------------------
+
+
+def _weighted_inputs(kind):
+    if kind == "network":
+        X, y = network_problem(4, n_samples=300)
+        return QuadraticNetPruner(random_state=0), X, y
+    if kind == "network_csr":
+        X, y = network_problem(4, n_samples=300)
+        X[np.abs(X) < 0.5] = 0.0
+        return QuadraticNetPruner(random_state=0), sp.csr_matrix(X), y
+    X, y, _ = problem(kind, 3)
+    return GroupLassoMatrixSensing(random_state=0), X[:300], y[:300]
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "rank_one", "network", "network_csr"])
+def test_integer_weights_act_as_repeated_samples(kind):
+    """Weights 0, 1, 2, 3 against the data with those repetitions: the same
+    objective, so the same model up to the solvers' tolerance."""
+    estimator, X, y = _weighted_inputs(kind)
+    weights = np.random.RandomState(0).randint(0, 4, size=len(y))
+    repeated = np.repeat(np.arange(len(y)), weights)
+    weighted = estimator.fit(X, y, sample_weight=weights).predict(X)
+    copies = estimator.fit(X[repeated], y[repeated]).predict(X)
+    assert_allclose(weighted, copies, rtol=0, atol=1e-5 * np.std(y))
+    rescaled = estimator.fit(X, y, sample_weight=7.5 * weights).predict(X)
+    assert_allclose(weighted, rescaled, rtol=0, atol=1e-6 * np.std(y))
+
+
+def test_weighted_fit_is_stationary_for_the_weighted_loss():
+    """After fine-tuning, the naive gradient of the weighted loss vanishes
+    (relative to the gradient of the unweighted loss at the same point, which
+    does not); refit with other weights moves to their stationary point."""
+    X, y, _ = problem("gaussian", 4)
+    X, y = X[:400], y[:400] + np.where(np.arange(400) < 200, 0.5, 0.0)
+    weights = np.where(np.arange(400) < 200, 5.0, 1.0)
+    model = GroupLassoMatrixSensing(random_state=0).fit(X, y, sample_weight=weights)
+    U = model.components_
+    weighted, _ = naive_objective_gradient(X, y, U, 0.0, 1.0, weights)
+    plain, _ = naive_objective_gradient(X, y, U, 0.0, 1.0)
+    assert np.linalg.norm(weighted) <= 1e-2 * np.linalg.norm(plain)
+
+    model.refit(X, y, sample_weight=weights[::-1])
+    U = model.components_
+    weighted, _ = naive_objective_gradient(X, y, U, 0.0, 1.0, weights[::-1])
+    plain, _ = naive_objective_gradient(X, y, U, 0.0, 1.0, weights)
+    assert np.linalg.norm(weighted) <= 1e-2 * np.linalg.norm(plain)
+
+
+@pytest.mark.parametrize(
+    "weights, message",
+    [
+        (-np.ones(50), "Negative values"),
+        (np.zeros(50), "at least one non-zero"),
+        (np.ones(49), "sample_weight.shape"),
+    ],
+)
+def test_bad_sample_weight_raises(weights, message):
+    X, y = network_problem(5, n_samples=50)
+    for estimator in (QuadraticNetPruner(), QuadraticNetPrunerCV(alphas=2, cv=2)):
+        with pytest.raises(ValueError, match=message):
+            estimator.fit(X, y, sample_weight=weights)
+
+
+def test_cv_weights_the_held_out_error():
+    """mse_path_ at alpha = 1 (matrix sensing predicts 0) is the weighted
+    mean of y_test^2 in each fold."""
+    X, y, _ = problem("rank_one", 1)
+    X, y = X[:600], y[:600]
+    weights = np.random.RandomState(1).uniform(0.5, 2.0, size=len(y))
+    folds = KFold(3, shuffle=True, random_state=0)
+    model = GroupLassoMatrixSensingCV(alphas=[1.0, 0.1], cv=folds, random_state=0)
+    model.fit(X, y, sample_weight=weights)
+    expected = [
+        np.average(y[test] ** 2, weights=weights[test]) for _, test in folds.split(X)
+    ]
+    assert_allclose(model.mse_path_[0], expected, rtol=1e-6)
+
+
+# -- real data -----------------------------------------------------------------------
+
+
+def real_data(name):
+    if name == "diabetes":
+        return load_diabetes(return_X_y=True)
+    return make_friedman1(n_samples=500, n_features=20, noise=1.0, random_state=0)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:Every column:UserWarning")
+@pytest.mark.parametrize("shuffle", [0, 1])
+@pytest.mark.parametrize("name", ["diabetes", "friedman1"])
+def test_cv_network_matches_polynomial_ridge_on_real_data(name, shuffle):
+    """QuadraticNetPrunerCV with its defaults against StandardScaler +
+    PolynomialFeatures(2) + RidgeCV (which also chooses its penalty by
+    internal cross-validation), on the same 5 outer shuffled folds, for two
+    shuffles: mean R^2 at least as good, with fewer parameters in every fold
+    (n_components_ * d hidden weights, d linear weights and an intercept,
+    against the polynomial features plus an intercept)."""
+    X, y = real_data(name)
+    d = X.shape[1]
+    folds = KFold(5, shuffle=True, random_state=shuffle)
+    net = cross_validate(
+        QuadraticNetPrunerCV(random_state=0),
+        X,
+        y,
+        cv=folds,
+        n_jobs=2,
+        return_estimator=True,
+    )
+    baseline = cross_validate(
+        make_pipeline(
+            StandardScaler(),
+            PolynomialFeatures(2),
+            RidgeCV(alphas=np.logspace(-3, 3, 13)),
+        ),
+        X,
+        y,
+        cv=folds,
+        return_estimator=True,
+    )
+    widths = [model.n_components_ for model in net["estimator"]]
+    net_parameters = np.array([width * d + d + 1 for width in widths])
+    baseline_parameters = baseline["estimator"][0][1].n_output_features_ + 1
+    report = (
+        f"{name}: net R^2 {net['test_score'].mean():.4f}, alpha_ "
+        f"{[round(m.alpha_, 3) for m in net['estimator']]}, neurons {widths}; "
+        f"polynomial ridge R^2 {baseline['test_score'].mean():.4f}"
+    )
+    print(report)
+    assert net["test_score"].mean() >= baseline["test_score"].mean(), report
+    assert np.all(net_parameters < baseline_parameters), report
