@@ -91,6 +91,20 @@ def test_path_is_monotone_and_ends_at_the_planted_rank(sensing):
     assert path.column_norms.shape == (len(alphas), X.shape[1])
 
 
+@pytest.mark.parametrize("sensing", SENSINGS)
+def test_a_column_enters_the_path_at_nearly_full_size(sensing):
+    """Just below lambda_max the top direction is unstable at zero, and the
+    smooth penalty's curvature falls as the column grows: it enters at 90% or
+    more of the norm it has at a much weaker penalty (the guide's claim)."""
+    X, y, _ = problem(sensing, 0)
+    path = group_lasso_path(
+        GroupLassoMatrixSensing(random_state=0), X, y, alphas=[0.99, 0.6]
+    )
+    assert_array_equal(path.n_components, [1, 1])
+    first, later = path.column_norms.max(axis=1)
+    assert first >= 0.9 * later, (first, later)
+
+
 def test_path_of_the_network_is_monotone():
     X, y = network_problem(0)
     path = group_lasso_path(QuadraticNetPruner(random_state=0), X, y, n_alphas=8)
@@ -151,6 +165,26 @@ def test_cv_keeps_the_planted_rank_of_an_ill_conditioned_problem(sensing, seed):
     model = GroupLassoMatrixSensingCV(random_state=seed).fit(X, y)
     V_oracle, _ = oracle(sensing, seed)
     assert model.n_components_ == U_star.shape[1]
+    error, error_oracle = (
+        relative_error(model.components_, U_star),
+        relative_error(V_oracle, U_star),
+    )
+    assert error <= 1.05 * error_oracle + 1e-4, (error, error_oracle)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_direction_below_beta_is_pruned_unless_beta_is_lowered(seed):
+    """The documented limit of the automatic threshold: a planted eigenvalue
+    below beta * sigma (0.05 < 0.05 * 1 here, beta the default) gives a
+    column of norm below sqrt(beta_abs), pruned whatever alpha; with
+    beta=0.01 the CV estimator keeps all three, as well as the oracle."""
+    X, y, U_star = ill_conditioned_problem(
+        seed, "gaussian", n_samples=600, eigenvalues=(1.0, 0.3, 0.04)
+    )
+    assert GroupLassoMatrixSensingCV(random_state=0).fit(X, y).n_components_ == 2
+    model = GroupLassoMatrixSensingCV(beta=0.01, random_state=0).fit(X, y)
+    assert model.n_components_ == 3
+    V_oracle, _ = rank_r_least_squares(X, y, 3, seed)
     error, error_oracle = (
         relative_error(model.components_, U_star),
         relative_error(V_oracle, U_star),

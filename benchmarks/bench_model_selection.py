@@ -1,0 +1,113 @@
+"""Choosing alpha: the CV estimators against GridSearchCV over the same alphas.
+
+Both search the same decreasing grid of relative strengths with the same
+folds and the same ``n_jobs``. ``GridSearchCV`` trains every (alpha, fold)
+pair from the small random start and refits the best on all the data; the CV
+estimator resolves each fold's problem once, runs one warm-started path per
+fold (and one on all the data, in parallel with the folds), and only prunes
+and fine-tunes the chosen point at the end. The script alternates the two,
+prints the median wall time of each, their ratio, and the alpha each chose.
+One untimed run of each contender comes first, so that neither pays for
+starting joblib's worker processes.
+
+Run: ``python benchmarks/bench_model_selection.py [--repeats 3]``.
+"""
+
+import argparse
+import os
+import platform
+import warnings
+from statistics import median
+from time import perf_counter
+
+import numpy as np
+from sklearn.datasets import load_diabetes
+from sklearn.model_selection import GridSearchCV, KFold
+
+from skprune import (
+    GroupLassoMatrixSensing,
+    GroupLassoMatrixSensingCV,
+    QuadraticNetPruner,
+    QuadraticNetPrunerCV,
+)
+
+
+def ill_conditioned_sensing(n_samples=1000, n_features=20, seed=0):
+    """Gaussian sensing of a rank-3 PSD matrix with eigenvalues 1, 0.3, 0.1."""
+    rng = np.random.RandomState(seed)
+    basis, _ = np.linalg.qr(rng.standard_normal((n_features, 3)))
+    planted = basis @ np.diag([1.0, 0.3, 0.1]) @ basis.T
+    X = rng.standard_normal((n_samples, n_features, n_features))
+    y = np.einsum("nab,ab->n", X, planted) + 0.05 * rng.standard_normal(n_samples)
+    return X, y
+
+
+PROBLEMS = [
+    (
+        "matrix sensing, Gaussian, n=1000, d=20, rank 3",
+        GroupLassoMatrixSensing,
+        GroupLassoMatrixSensingCV,
+        ill_conditioned_sensing,
+    ),
+    (
+        "QuadraticNetPruner, load_diabetes (n=442, d=10)",
+        QuadraticNetPruner,
+        QuadraticNetPrunerCV,
+        lambda: load_diabetes(return_X_y=True),
+    ),
+]
+
+
+def run_cv(estimator_cv, X, y, folds, n_jobs):
+    start = perf_counter()
+    model = estimator_cv(cv=folds, n_jobs=n_jobs, random_state=0).fit(X, y)
+    return perf_counter() - start, model.alpha_, model.alphas_
+
+
+def run_grid(estimator, alphas, X, y, folds, n_jobs):
+    search = GridSearchCV(
+        estimator(random_state=0),
+        {"alpha": list(alphas)},
+        cv=folds,
+        n_jobs=n_jobs,
+        scoring="neg_mean_squared_error",
+    )
+    start = perf_counter()
+    search.fit(X, y)
+    return perf_counter() - start, search.best_params_["alpha"]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3, help="fits per contender")
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    print(
+        f"# {platform.machine()}, {os.cpu_count()} cores, 5 shuffled folds, "
+        f"12 alphas, medians of {args.repeats}"
+    )
+    print(
+        "| problem | n_jobs | CV estimator | GridSearchCV | ratio | alpha_ (CV / grid) |"
+    )
+    print("|---|---|---|---|---|---|")
+    for name, estimator, estimator_cv, load in PROBLEMS:
+        X, y = load()
+        folds = KFold(5, shuffle=True, random_state=0)
+        for n_jobs in (1, 2):
+            _, _, alphas = run_cv(estimator_cv, X, y, folds, n_jobs)  # warm-up
+            run_grid(estimator, alphas, X, y, folds, n_jobs)
+            cv_times, grid_times = [], []
+            for _ in range(args.repeats):
+                seconds, cv_alpha, _ = run_cv(estimator_cv, X, y, folds, n_jobs)
+                cv_times.append(seconds)
+                seconds, grid_alpha = run_grid(estimator, alphas, X, y, folds, n_jobs)
+                grid_times.append(seconds)
+            cv_time, grid_time = median(cv_times), median(grid_times)
+            print(
+                f"| {name} | {n_jobs} | {cv_time:.2f} s | {grid_time:.2f} s | "
+                f"{grid_time / cv_time:.1f}x | {cv_alpha:.3g} / {grid_alpha:.3g} |"
+            )
+
+
+if __name__ == "__main__":
+    main()
