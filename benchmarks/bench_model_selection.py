@@ -87,7 +87,7 @@ def main():
         f"12 alphas, medians of {args.repeats}"
     )
     print(
-        "| problem | n_jobs | CV estimator | GridSearchCV | ratio | alpha_ (CV / grid) |"
+        "| problem | n_jobs | CV estimator | GridSearchCV | ratio | alpha_ CV, grid |"
     )
     print("|---|---|---|---|---|---|")
     for name, estimator, estimator_cv, load in PROBLEMS:

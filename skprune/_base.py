@@ -12,6 +12,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
+from ._threads import solver_threads
 from .core import (
     Problem,
     estimate_scale,
@@ -225,11 +226,12 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             The fitted estimator.
         """
         X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
-        problem = self._resolve_problem(X, y, sample_weight)
-        self._set_problem(problem, self.alpha)
-        start = self._initial_model(problem, check_random_state(self.random_state))
-        self._train(problem, start)
-        self._prune_and_fine_tune(problem)
+        with solver_threads():
+            problem = self._resolve_problem(X, y, sample_weight)
+            self._set_problem(problem, self.alpha)
+            random_state = check_random_state(self.random_state)
+            self._train(problem, self._initial_model(problem, random_state))
+            self._prune_and_fine_tune(problem)
         return self
 
     def prune(self, threshold=None):
@@ -301,8 +303,9 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
-        datafit = self._make_datafit(X, y, sample_weight)
-        self._fine_tune(datafit, estimate_scale(datafit, self._model.signs))
+        with solver_threads():
+            datafit = self._make_datafit(X, y, sample_weight)
+            self._fine_tune(datafit, estimate_scale(datafit, self._model.signs))
         return self
 
     def _fine_tune(self, datafit, scale):

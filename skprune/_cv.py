@@ -10,6 +10,7 @@ from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.parallel import Parallel, delayed
 
+from ._threads import solver_threads
 from .path import check_alphas, run_path
 
 #: The parameters a CV estimator adds to its base estimator's.
@@ -120,9 +121,10 @@ class PrunerCVMixin:
         ]
         jobs.append(delayed(_full_path)(worker, X, y, sample_weight, alphas))
         clock = perf_counter()
-        *fold_results, trained_path = Parallel(
-            n_jobs=self.n_jobs, verbose=self.verbose
-        )(jobs)
+        with solver_threads():
+            *fold_results, trained_path = Parallel(
+                n_jobs=self.n_jobs, verbose=self.verbose
+            )(jobs)
         path_time = perf_counter() - clock
 
         self.alphas_ = alphas
@@ -134,9 +136,10 @@ class PrunerCVMixin:
         chosen = select_alpha_index(self.mse_path_, self.selection_rule)
         self.alpha_ = float(alphas[chosen])
 
-        problem = self._resolve_problem(X, y, sample_weight)
-        self._set_problem(problem, self.alpha_)
-        self.stage_times_ = {"path": path_time}
-        self._set_trained(trained_path[chosen])
-        self._prune_and_fine_tune(problem)
+        with solver_threads():
+            problem = self._resolve_problem(X, y, sample_weight)
+            self._set_problem(problem, self.alpha_)
+            self.stage_times_ = {"path": path_time}
+            self._set_trained(trained_path[chosen])
+            self._prune_and_fine_tune(problem)
         return self

@@ -10,6 +10,7 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import Bunch, check_random_state
 
+from ._threads import solver_threads
 from .core import (
     Problem,
     Pruning,
@@ -210,8 +211,9 @@ def group_lasso_path(
     estimator._validate_params()
     alphas = check_alphas(n_alphas if alphas is None else alphas, eps)
     X, y, sample_weight = estimator._validate_fit_data(X, y, sample_weight)
-    problem = estimator._resolve_problem(X, y, sample_weight)
-    points = run_path(estimator, problem, alphas)
+    with solver_threads():
+        problem = estimator._resolve_problem(X, y, sample_weight)
+        points = run_path(estimator, problem, alphas)
     return Bunch(
         alphas=alphas,
         lambdas=alphas * problem.lambda_max,
