@@ -75,8 +75,12 @@ def run_path(
     model; a column that the weaker penalty lets grow leaves zero through a
     saddle escape. With ``evaluate``, every trained model is also pruned with
     ``estimator.prune_threshold`` and fine-tuned; pruning reads the trained
-    norms only, so it never retrains. Trainings or fine-tunings that stop at
-    their iteration limit are reported in one ``ConvergenceWarning``.
+    norms only, so it never retrains. Fine-tuning minimizes the unpenalized
+    loss over the kept columns, a problem that does not depend on ``alpha``:
+    where as many columns of each sign are kept as at the previous point, it
+    starts from that point's fine-tuned model (and usually stops at once).
+    Trainings or fine-tunings that stop at their iteration limit are reported
+    in one ``ConvergenceWarning``.
 
     Returns
     -------
@@ -84,7 +88,7 @@ def run_path(
     """
     random_state = check_random_state(estimator.random_state)
     model = initial_model(problem, estimator.init_scale, random_state)
-    points, not_converged = [], []
+    points, not_converged, tuned = [], [], None
     for alpha in alphas:
         trained = train(
             problem,
@@ -99,9 +103,15 @@ def run_path(
             point.pruning = prune(
                 trained.model, estimator.prune_threshold, problem.penalty
             )
-            point.tuned = fine_tune(
+            # Fine-tuning minimizes L over the kept columns, which does not
+            # depend on alpha: when as many columns of each sign are kept as
+            # at the previous point, that point's answer is the start.
+            start = point.pruning.model
+            if tuned is not None and _same_signature(tuned.model, start):
+                start = tuned.model
+            tuned = point.tuned = fine_tune(
                 problem.datafit,
-                point.pruning.model,
+                start,
                 problem.scale,
                 solver=estimator.refit_solver,
                 max_iter=estimator.refit_max_iter,
@@ -111,9 +121,7 @@ def run_path(
         if not (trained.converged and (point.tuned is None or point.tuned.converged)):
             not_converged.append(float(alpha))
         if estimator.verbose:
-            kept = (
-                "" if point.pruning is None else f", kept {point.pruning.support.sum()}"
-            )
+            kept = f", kept {point.pruning.support.sum()}" if evaluate else ""
             print(f"[path] alpha={alpha:.3g}: {trained.n_iter} iterations{kept}")
         points.append(point)
         model = trained.model
@@ -129,6 +137,11 @@ def run_path(
     return points
 
 
+def _same_signature(model, other) -> bool:
+    """Whether two models have as many columns of each sign."""
+    return np.array_equal(np.sort(model.signs), np.sort(other.signs))
+
+
 def group_lasso_path(
     estimator, X, y, *, alphas=None, n_alphas=20, eps=1e-2, sample_weight=None
 ) -> Bunch:
@@ -137,8 +150,8 @@ def group_lasso_path(
     For each relative strength ``alpha``, from the largest down, trains the
     penalized objective at ``lambda = alpha * lambda_max`` warm-started from the
     previous solution, prunes with ``estimator.prune_threshold`` and fine-tunes
-    the kept columns, exactly as ``estimator.set_params(alpha=alpha).fit(X, y)``
-    does, but without training from scratch at every ``alpha``. The result is
+    the kept columns: the stages of ``estimator.set_params(alpha=alpha).fit``,
+    without training from scratch at every ``alpha`` (see :func:`run_path`). The result is
     the picture of how the rank (or width) appears as the penalty weakens. At
     ``alpha >= 1`` no column can grow; the number of columns kept grows as
     ``alpha`` falls.
