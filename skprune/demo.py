@@ -87,15 +87,36 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m skprune")
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser(
-        "demo", help="train, prune and fine-tune on a planted problem"
+        "demo",
+        help="train, prune and fine-tune on a planted problem",
+        description="Train, prune and fine-tune GroupLassoMatrixSensing on a "
+        "planted low-rank problem, and compare it with a least-squares fit that "
+        "knows the rank.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    demo.add_argument("--n-samples", type=int, default=1500)
-    demo.add_argument("--n-features", type=int, default=30)
-    demo.add_argument("--rank", type=int, default=3)
-    demo.add_argument("--n-components", type=int, default=30)
-    demo.add_argument("--noise", type=float, default=0.1)
-    demo.add_argument("--sensing", choices=["gaussian", "rank_one"], default="gaussian")
-    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument(
+        "--n-samples", type=int, default=1500, help="number of measurements n"
+    )
+    demo.add_argument(
+        "--n-features", type=int, default=30, help="size d of the d x d matrix"
+    )
+    demo.add_argument("--rank", type=int, default=3, help="planted rank r")
+    demo.add_argument(
+        "--n-components",
+        type=int,
+        default=30,
+        help="columns k of the overparameterized factor (an upper bound on r)",
+    )
+    demo.add_argument(
+        "--noise", type=float, default=0.1, help="standard deviation of the noise"
+    )
+    demo.add_argument(
+        "--sensing",
+        choices=["gaussian", "rank_one"],
+        default="gaussian",
+        help="Gaussian matrices A_i, or rank-one x_i x_i^T",
+    )
+    demo.add_argument("--seed", type=int, default=0, help="seed of data and start")
     args = parser.parse_args(argv)
     report = run_demo(
         args.n_samples,

@@ -41,10 +41,36 @@ def test_demo_prints_every_line(capsys):
     assert any(line.startswith("columns kept") and "2 of 8" in line for line in lines)
 
 
-@pytest.mark.parametrize("argv", [[], ["bogus"], ["demo", "--rank", "x"]])
-def test_command_line_rejects_bad_arguments(argv):
+def test_python_dash_m_runs_the_command_line():
+    """The entry point itself: a missing command exits 2 with the usage."""
     completed = subprocess.run(
-        [sys.executable, "-m", "skprune", *argv], capture_output=True, text=True
+        [sys.executable, "-m", "skprune"], capture_output=True, text=True
     )
     assert completed.returncode == 2
     assert "usage" in completed.stderr
+
+
+@pytest.mark.parametrize("argv", [["bogus"], ["demo", "--rank", "x"]])
+def test_command_line_rejects_bad_arguments(argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert "usage" in capsys.readouterr().err
+
+
+def test_demo_help_explains_every_option_with_its_default(capsys):
+    with pytest.raises(SystemExit):
+        main(["demo", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for option, default in [
+        ("--n-samples", "1500"),
+        ("--n-features", "30"),
+        ("--rank", "3"),
+        ("--n-components", "30"),
+        ("--noise", "0.1"),
+        ("--sensing", "gaussian"),
+        ("--seed", "0"),
+    ]:
+        assert option in text
+        assert f"(default: {default})" in text
+    assert text.count("(default:") == 7

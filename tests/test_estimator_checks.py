@@ -50,14 +50,16 @@ EXPECTED_FAILURES = {
 
 # Fixed seed: the checks compare fits across calls (e.g. idempotency), which
 # needs a deterministic random start. The CV estimators try 3 strengths on 2
-# folds: the checks exercise the API, not the choice of alpha.
+# folds, the network with 4 neurons: the checks exercise the API, not the
+# choice of alpha or width (their data have up to 30 features, 60 neurons
+# by default).
 ESTIMATORS = [
     GroupLassoMatrixSensing(random_state=0),
     # No poor_score tag (asserted in tests/test_quadratic_net.py): its
     # unpenalized linear term and intercept fit the checks' linear targets.
     QuadraticNetPruner(random_state=0),
     GroupLassoMatrixSensingCV(alphas=3, cv=2, random_state=0),
-    QuadraticNetPrunerCV(alphas=3, cv=2, random_state=0),
+    QuadraticNetPrunerCV(4, alphas=3, cv=2, random_state=0),
 ]
 
 

@@ -402,13 +402,15 @@ def real_data(name):
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:Every column:UserWarning")
-@pytest.mark.parametrize("shuffle", [0, 1])
-@pytest.mark.parametrize("name", ["diabetes", "friedman1"])
+@pytest.mark.parametrize(
+    "name, shuffle", [("diabetes", 0), ("diabetes", 1), ("friedman1", 0)]
+)
 def test_cv_network_matches_polynomial_ridge_on_real_data(name, shuffle):
     """QuadraticNetPrunerCV with its defaults against StandardScaler +
     PolynomialFeatures(2) + RidgeCV (which also chooses its penalty by
-    internal cross-validation), on the same 5 outer shuffled folds, for two
-    shuffles: mean R^2 at least as good, with fewer parameters in every fold
+    internal cross-validation), on the same 5 outer shuffled folds (two
+    shuffles of diabetes, where the margin is small, and one of friedman1):
+    mean R^2 at least as good, with fewer parameters in every fold
     (n_components_ * d hidden weights, d linear weights and an intercept,
     against the polynomial features plus an intercept)."""
     X, y = real_data(name)
