@@ -147,13 +147,14 @@ def group_lasso_path(
 ) -> Bunch:
     """Fit ``estimator``'s model along a decreasing sequence of penalties.
 
-    For each relative strength ``alpha``, from the largest down, trains the penalized
-    objective at ``lambda = alpha * lambda_max`` warm-started from the previous
-    solution, prunes with ``estimator.prune_threshold`` and fine-tunes the kept columns:
-    the stages of ``estimator.set_params(alpha=alpha).fit``, without training from
-    scratch at every ``alpha`` (see :func:`run_path`). The result is the picture of how
-    the rank (or width) appears as the penalty weakens. At ``alpha >= 1`` no column can
-    grow; the number of columns kept grows as ``alpha`` falls.
+    For each relative strength ``alpha``, from the largest down, trains the
+    penalized objective at ``lambda = alpha * lambda_max`` warm-started from the
+    previous solution, prunes with ``estimator.prune_threshold`` and fine-tunes
+    the kept columns: the stages of ``estimator.set_params(alpha=alpha).fit``,
+    without training from scratch at every ``alpha`` (see :func:`run_path`). The
+    result is the picture of how the rank (or width) appears as the penalty
+    weakens. At ``alpha >= 1`` no column can grow; the number of columns kept
+    grows as ``alpha`` falls.
 
     Parameters
     ----------
