@@ -198,6 +198,16 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         clock = perf_counter()
         self.prune()
         self.stage_times_["prune"] = perf_counter() - clock
+        width = self.support_.shape[0]
+        if self.support_.all() and self.lambda_ > 0:
+            warnings.warn(
+                f"All {width} columns survived pruning, so the rank (or the "
+                f"number of neurons) may be larger than n_components={width}: "
+                "the upper bound was reached. Raise n_components to let the "
+                "penalty choose.",
+                UserWarning,
+                stacklevel=3,
+            )
         clock = perf_counter()
         self._fine_tune(problem.datafit, problem.scale)
         self.stage_times_["refit"] = perf_counter() - clock

@@ -1,5 +1,6 @@
 """Input checks for sensing data."""
 
+import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import validate_data
 
@@ -55,7 +56,19 @@ def validate_sensing_data(estimator, X, y="no_validation", *, reset):
 
 def validate_X_y(estimator, X, y="no_validation", **check_params):
     """``validate_data`` of ``X`` alone when ``y`` is ``"no_validation"``,
-    else of ``X`` and a numeric ``y``."""
+    else of ``X`` and a float64 ``y`` (strings of numbers are converted, other
+    strings rejected with the reason)."""
     if isinstance(y, str) and y == "no_validation":
         return validate_data(estimator, X, **check_params)
-    return validate_data(estimator, X, y, y_numeric=True, **check_params)
+    X, y = validate_data(estimator, X, y, y_numeric=True, **check_params)
+    try:
+        y = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"{type(estimator).__name__} is a regressor and needs numeric "
+            f"targets y, got dtype {y.dtype} ({error}). Encode labels as "
+            "numbers first."
+        ) from error
+    if not np.all(np.isfinite(y)):
+        raise ValueError("Input y contains NaN or infinity.")
+    return X, y

@@ -7,6 +7,7 @@ gradients of the (weighted) objective written with explicit matrices.
 """
 
 import functools
+import warnings
 
 import numpy as np
 import pytest
@@ -446,3 +447,39 @@ def test_cv_network_matches_polynomial_ridge_on_real_data(name, shuffle):
     print(report)
     assert net["test_score"].mean() >= baseline["test_score"].mean(), report
     assert np.all(net_parameters < baseline_parameters), report
+
+
+# -- input and warnings shared by every estimator ------------------------------------
+
+ALL_ESTIMATORS = [
+    GroupLassoMatrixSensing(random_state=0),
+    QuadraticNetPruner(random_state=0),
+    GroupLassoMatrixSensingCV(alphas=3, cv=2, random_state=0),
+    QuadraticNetPrunerCV(alphas=3, cv=2, random_state=0),
+]
+
+
+@pytest.mark.parametrize("estimator", ALL_ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_string_targets_are_rejected_with_the_reason(estimator):
+    X, _ = network_problem(6, n_samples=60)
+    with pytest.raises(ValueError, match="needs numeric targets y.*convert string"):
+        estimator.fit(X, np.array(["a", "b"] * 30))
+
+
+@pytest.mark.parametrize("estimator", ALL_ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_strings_of_numbers_are_read_as_numbers(estimator):
+    X, y = network_problem(6, n_samples=60)
+    as_text = estimator.fit(X, y.astype(str)).predict(X)
+    assert_allclose(as_text, estimator.fit(X, y).predict(X), rtol=1e-12)
+
+
+def test_reaching_the_upper_bound_on_the_rank_warns():
+    """Rank 3 planted, n_components=2: every column survives, and the user is
+    told to raise n_components; with room to spare there is no such word."""
+    X, y, _ = problem("gaussian", 0)
+    with pytest.warns(UserWarning, match="All 2 columns survived pruning"):
+        GroupLassoMatrixSensing(2, alpha=0.05, random_state=0).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        model = GroupLassoMatrixSensing(6, alpha=0.05, random_state=0).fit(X, y)
+    assert model.n_components_ == 3
