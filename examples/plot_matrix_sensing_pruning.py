@@ -71,7 +71,7 @@ for model in [penalized, unpenalized]:
     print(
         f"{name:>9}: kept {model.n_components_} of {norms.size} columns "
         f"(threshold {model.prune_threshold_:.3f}), relative error "
-        f"{relative_error(model.components_):.4f}; largest norms "
+        f"{relative_error(model.components_.T):.4f}; largest norms "
         f"{np.array2string(norms[: rank + 2], precision=3)}"
     )
 
@@ -150,9 +150,9 @@ for n in sample_sizes:
     model = GroupLassoMatrixSensing(random_state=0).fit(X_n, y_n)
     oracle = GroupLassoMatrixSensing(rank, alpha=0.0, random_state=0).fit(X_n, y_n)
     plain = GroupLassoMatrixSensing(alpha=0.0, random_state=0).fit(X_n, y_n)
-    sweep["pruned + fine-tuned"].append(relative_error(model.components_))
-    sweep["oracle (rank known)"].append(relative_error(oracle.components_))
-    sweep["no penalty"].append(relative_error(plain.components_))
+    sweep["pruned + fine-tuned"].append(relative_error(model.components_.T))
+    sweep["oracle (rank known)"].append(relative_error(oracle.components_.T))
+    sweep["no penalty"].append(relative_error(plain.components_.T))
     kept.append((model.n_components_, plain.n_components_))
 
 reference = noise * np.sqrt(rank * n_features / np.array(sample_sizes))

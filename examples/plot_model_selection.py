@@ -99,7 +99,7 @@ for name, (alpha, model) in sensing_results.items():
     shown_alpha = "-" if alpha is None else f"{alpha:.3f}"
     print(
         f"{name:<22}{shown_alpha:>8}{model.n_components_:>11}"
-        f"{relative_error(model.components_):>16.4f}"
+        f"{relative_error(model.components_.T):>16.4f}"
     )
 
 # %%

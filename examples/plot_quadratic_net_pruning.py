@@ -132,7 +132,7 @@ def n_parameters(model):
     if isinstance(model, QuadraticNetPruner):
         # the output weights are fixed to +-1: they are not parameters
         return (
-            model.components_.size
+            model.components_.T.size
             + model.fit_linear * model.coef_.size
             + model.fit_intercept
         )

@@ -188,7 +188,7 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
 
     def _set_trained(self, trained):
         self._trained_model = trained.model
-        self.trained_components_ = trained.model.factor
+        self.trained_components_ = trained.model.factor.T
         self.column_norms_ = np.linalg.norm(trained.model.factor, axis=0)
         self.objective_curve_ = trained.objective_curve
         self.n_iter_ = trained.n_iter

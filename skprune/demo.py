@@ -48,7 +48,7 @@ def run_demo(
     )
     model = GroupLassoMatrixSensing(n_components, random_state=random_state)
     model.fit(X, y)
-    pruned = model.trained_components_[:, model.support_]
+    pruned = model.trained_components_.T[:, model.support_]
 
     start = perf_counter()
     oracle = GroupLassoMatrixSensing(rank, alpha=0.0, random_state=random_state)
@@ -61,9 +61,9 @@ def run_demo(
         "column norms before pruning": np.sort(model.column_norms_)[::-1],
         "prune threshold": model.prune_threshold_,
         "relative error before fine-tuning": relative_error(pruned, planted),
-        "relative error after fine-tuning": relative_error(model.components_, planted),
+        "relative error after fine-tuning": relative_error(model.components_.T, planted),
         "oracle relative error (rank known)": relative_error(
-            oracle.components_, planted
+            oracle.components_.T, planted
         ),
         "rate noise * sqrt(r d / n) / ||M*||_F": noise
         * np.sqrt(rank * n_features / n_samples)

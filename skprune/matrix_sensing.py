@@ -92,16 +92,18 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
 
     Attributes
     ----------
-    components_ : ndarray of shape (n_features_in_, n_components_)
-        The final factor ``U``; the model is ``M = components_ @ components_.T``.
+    components_ : ndarray of shape (n_components_, n_features_in_)
+        The kept columns ``u_j`` of the fine-tuned factor ``U``, one per row
+        (the orientation of :class:`~sklearn.decomposition.PCA`): ``U`` is
+        ``components_.T`` and the model is ``M = components_.T @ components_``.
     n_components_ : int
         The number of columns kept: the estimated rank.
     support_ : ndarray of shape (k,), dtype=bool
         Which columns of the trained factor were kept.
     column_norms_ : ndarray of shape (k,)
         Column norms of the trained factor, before pruning.
-    trained_components_ : ndarray of shape (n_features_in_, k)
-        The trained factor, before pruning.
+    trained_components_ : ndarray of shape (k, n_features_in_)
+        The columns of the trained factor, one per row, before pruning.
     lambda_ : float
         The absolute penalty strength ``lambda = alpha * lambda_max_``.
     lambda_max_ : float
@@ -162,7 +164,7 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
     >>> model.n_components_
     2
     >>> model.components_.shape
-    (10, 2)
+    (2, 10)
     """
 
     def _validate_X(self, X, *, y="no_validation", reset):
@@ -177,7 +179,7 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
         return np.ones(n_components)
 
     def _publish(self, model):
-        self.components_ = model.factor
+        self.components_ = model.factor.T
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

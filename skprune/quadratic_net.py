@@ -124,10 +124,11 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
 
     Attributes
     ----------
-    components_ : ndarray of shape (n_features_in_, n_components_)
-        Hidden weights of the kept neurons, in the units of the original
-        features: ``f(x) = sum_j output_weights_[j] (x @ components_[:, j])**2
-        + x @ coef_ + intercept_``.
+    components_ : ndarray of shape (n_components_, n_features_in_)
+        Hidden weights of the kept neurons, one neuron per row (the
+        orientation of :class:`~sklearn.decomposition.PCA`), in the units of
+        the original features: ``f(x) = sum_j output_weights_[j]
+        (components_[j] @ x)**2 + x @ coef_ + intercept_``.
     output_weights_ : ndarray of shape (n_components_,)
         The signs ``a_j`` of the kept neurons.
     coef_ : ndarray of shape (n_features_in_,)
@@ -142,8 +143,9 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
     column_norms_ : ndarray of shape (k,)
         Norms ``||w_j||`` of the trained neurons in standardized units, before
         pruning.
-    trained_components_ : ndarray of shape (n_features_in_, k)
-        The trained hidden weights in standardized units, before pruning.
+    trained_components_ : ndarray of shape (k, n_features_in_)
+        The trained hidden weights in standardized units, one neuron per row,
+        before pruning.
     x_offset_ : ndarray of shape (n_features_in_,)
         The mean ``mu`` subtracted from the features (zeros when not centering).
     x_scale_ : ndarray of shape (n_features_in_,)
@@ -303,7 +305,7 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
         linear = np.zeros(self.x_scale_.shape[0])
         if self.fit_linear:
             linear = model.coef / self.x_scale_
-        self.components_ = hidden
+        self.components_ = hidden.T
         self.output_weights_ = model.signs
         self.coef_ = linear - 2.0 * hidden @ (model.signs * shifts)
         self.intercept_ = float(

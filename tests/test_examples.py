@@ -72,7 +72,7 @@ def test_plot_quadratic_net_pruning():
     assert paper["test MSE"] <= 1.1 * ns["noise_floor"]
     # and its test MSE matches a direct evaluation of its fitted weights
     X_test, y_test = ns["X_test"], ns["y_test"]
-    weights = ns["models"]["pruned net (paper)"].components_
+    weights = ns["models"]["pruned net (paper)"].components_.T
     direct = np.mean((np.sum((X_test @ weights) ** 2, axis=1) - y_test) ** 2)
     assert paper["test MSE"] == pytest.approx(direct)
 
@@ -127,15 +127,15 @@ def test_plot_model_selection(tmp_path, monkeypatch):
     default = ns["default"]
     assert default.alpha == 0.1
     assert default.n_components_ == rank - 1
-    assert relative_error(default.components_, U_star) > 5 * oracle_error
+    assert relative_error(default.components_.T, U_star) > 5 * oracle_error
     # both rules keep the planted rank, within 5% of the oracle's error
     for rule, model in ns["cv_models"].items():
         assert model.selection_rule == rule
         assert model.n_components_ == rank
-        error = relative_error(model.components_, U_star)
+        error = relative_error(model.components_.T, U_star)
         assert error <= 1.05 * oracle_error + 1e-4, (rule, error, oracle_error)
         # the error the example prints is the same quantity
-        assert ns["relative_error"](model.components_) == pytest.approx(error)
+        assert ns["relative_error"](model.components_.T) == pytest.approx(error)
 
     # the rules, recomputed from the folds' errors
     best, small = ns["cv_models"]["min"], ns["cv_models"]["1se"]

@@ -163,17 +163,17 @@ def test_default_fit_finds_rank_and_matches_oracle(sensing, seed):
     model = fitted(sensing, seed)
     d, r = U_star.shape
     assert model.n_components_ == r
-    assert model.components_.shape == (d, r)
+    assert model.components_.T.shape == (d, r)
 
     V_oracle, loss_oracle = oracle(sensing, seed)
     error, error_oracle = (
-        relative_error(model.components_, U_star),
+        relative_error(model.components_.T, U_star),
         relative_error(V_oracle, U_star),
     )
     assert error <= 1.05 * error_oracle + 1e-4, (error, error_oracle)
 
     loss_model, loss_truth = (
-        naive_loss(X, y, model.components_),
+        naive_loss(X, y, model.components_.T),
         naive_loss(X, y, U_star),
     )
     dof = r * d - r * (r - 1) / 2
@@ -202,7 +202,7 @@ def test_default_fine_tuning_meets_documented_stopping_rule(sensing, seed):
     curve = model.refit_loss_curve_ / loss_at_zero
     scaled_decrease = curve[-2] - curve[-1]
 
-    gradient = naive_loss_gradient(X, y, model.components_)
+    gradient = naive_loss_gradient(X, y, model.components_.T)
     sigma = model.beta_ / model.beta
     largest_entry = np.max(np.abs(gradient * np.sqrt(sigma) / loss_at_zero))
     tol = model.tol
@@ -254,9 +254,9 @@ def test_fine_tuning_converges_linearly(sensing, seed):
     ).fit(X, y)
     assert model.n_components_ == PROBLEMS[sensing]["rank"]
     curve = model.refit_loss_curve_
-    assert_allclose(curve[-1], naive_loss(X, y, model.components_), rtol=1e-10)
+    assert_allclose(curve[-1], naive_loss(X, y, model.components_.T), rtol=1e-10)
 
-    _, polished = least_squares_fit(X, y, model.components_)
+    _, polished = least_squares_fit(X, y, model.components_.T)
     f_star = min(polished, curve.min())
     gap = (curve - f_star) / f_star
     above_floor = np.flatnonzero(gap > 1e-10)
@@ -283,7 +283,7 @@ def test_alpha_above_one_prunes_everything():
         model.fit(X, y)
     d = U_star.shape[0]
     assert model.n_components_ == 0
-    assert model.components_.shape == (d, 0)
+    assert model.components_.T.shape == (d, 0)
     assert not model.support_.any()
     prediction = model.predict(X)
     assert np.all(np.isfinite(prediction))
@@ -308,7 +308,7 @@ def test_alpha_below_one_keeps_signal_only(sensing, seed, alpha):
     r = U_star.shape[1]
     assert 1 <= model.n_components_ <= r
 
-    U = model.trained_components_
+    U = model.trained_components_.T
     grad_loss = naive_loss_gradient(X, y, U)
     squared = np.sum(U**2, axis=0)
     beta = model.beta_
@@ -332,14 +332,14 @@ def test_fitted_attributes_have_documented_meaning(sensing):
     n = len(y)
 
     assert model.n_features_in_ == d
-    assert model.trained_components_.shape == (d, k)
+    assert model.trained_components_.T.shape == (d, k)
     assert model.column_norms_.shape == (k,)
     assert_allclose(
-        model.column_norms_, np.linalg.norm(model.trained_components_, axis=0)
+        model.column_norms_, np.linalg.norm(model.trained_components_.T, axis=0)
     )
     assert model.support_.dtype == bool and model.support_.shape == (k,)
     assert model.n_components_ == model.support_.sum()
-    assert model.components_.shape == (d, model.n_components_)
+    assert model.components_.T.shape == (d, model.n_components_)
     assert model.n_iter_ > 0 and model.refit_n_iter_ > 0
 
     # beta_ = beta * sigma, lambda_max_ = sqrt(beta_) lambda_max(C), with
@@ -360,7 +360,7 @@ def test_fitted_attributes_have_documented_meaning(sensing):
 
     # The curves are in the units of the loss: their ends are F and L at the
     # trained, pruned and fine-tuned factors.
-    trained = model.trained_components_
+    trained = model.trained_components_.T
     objective = naive_loss(X, y, trained) + model.lambda_ * naive_penalty(
         trained, model.beta_
     )
@@ -375,7 +375,7 @@ def test_fitted_attributes_have_documented_meaning(sensing):
         rtol=1e-8,
     )
     assert_allclose(
-        model.refit_loss_curve_[-1], naive_loss(X, y, model.components_), rtol=1e-8
+        model.refit_loss_curve_[-1], naive_loss(X, y, model.components_.T), rtol=1e-8
     )
     assert len(model.refit_loss_curve_) >= 2
     assert model.refit_loss_curve_[-1] <= model.refit_loss_curve_[0]
@@ -389,7 +389,7 @@ def test_predict_matches_naive_einsum(sensing):
     X_new = X_new[:50]
     assert_allclose(
         model.predict(X_new),
-        naive_predict(X_new, model.components_),
+        naive_predict(X_new, model.components_.T),
         rtol=1e-10,
         atol=1e-10,
     )
@@ -403,7 +403,7 @@ def test_rank_one_and_matrix_inputs_predict_consistently():
     vectors = rng.standard_normal((40, PROBLEMS["gaussian"]["n_features"]))
     matrices = explicit_matrices(vectors)
     model = fitted("gaussian", 0)
-    expected = naive_predict(matrices, model.components_)
+    expected = naive_predict(matrices, model.components_.T)
     for X in (vectors, matrices, sp.csr_matrix(vectors)):
         assert_allclose(model.predict(X), expected, rtol=1e-10, atol=1e-10)
 
@@ -411,7 +411,7 @@ def test_rank_one_and_matrix_inputs_predict_consistently():
     X_gauss = rng.standard_normal((30, 12, 12))
     assert_allclose(
         model.predict(X_gauss),
-        naive_predict(X_gauss, model.components_),
+        naive_predict(X_gauss, model.components_.T),
         rtol=1e-10,
         atol=1e-10,
     )
@@ -433,7 +433,7 @@ def test_sparse_and_matrix_inputs_fit_the_same_model():
         for data in (X, sp.csr_matrix(X), explicit_matrices(X))
     ]
     assert all(m.n_components_ == U_star.shape[1] for m in models)
-    grams = [m.components_ @ m.components_.T for m in models]
+    grams = [m.components_.T @ m.components_ for m in models]
     scale = np.linalg.norm(U_star @ U_star.T)
     for gram in grams[1:]:
         assert np.linalg.norm(gram - grams[0]) / scale <= 1e-3
@@ -450,7 +450,7 @@ def test_prune_zero_keeps_every_nonzero_column(sensing):
     assert np.array_equal(model.support_, model.column_norms_ > 0)
     assert_allclose(model.prune_threshold_, 0.0)
     assert np.array_equal(
-        model.components_, model.trained_components_[:, model.support_]
+        model.components_.T, model.trained_components_.T[:, model.support_]
     )
     # Pruning discards the previous fine-tuning.
     assert model.refit_loss_curve_.size == 0 and model.refit_n_iter_ == 0
@@ -470,14 +470,14 @@ def test_prune_in_gap_then_refit_matches_fit(sensing):
     assert model.n_components_ == r
     assert_allclose(model.prune_threshold_, threshold * norms[0])
     assert np.array_equal(
-        model.components_, model.trained_components_[:, model.support_]
+        model.components_.T, model.trained_components_.T[:, model.support_]
     )
     assert model.refit(X, y) is model
     # Same columns, same deterministic fine-tuning: the same model as fit.
-    assert_allclose(model.components_, reference.components_, rtol=1e-10, atol=1e-12)
+    assert_allclose(model.components_.T, reference.components_.T, rtol=1e-10, atol=1e-12)
     assert_allclose(
-        relative_error(model.components_, U_star),
-        relative_error(reference.components_, U_star),
+        relative_error(model.components_.T, U_star),
+        relative_error(reference.components_.T, U_star),
         rtol=1e-8,
     )
 
@@ -493,7 +493,7 @@ def test_prune_without_argument_reproduces_fit():
     assert np.array_equal(model.support_, reference.support_)
     assert_allclose(model.prune_threshold_, np.sqrt(model.beta_))
     model.refit(X, y)
-    assert_allclose(model.components_, reference.components_, rtol=1e-12, atol=1e-14)
+    assert_allclose(model.components_.T, reference.components_.T, rtol=1e-12, atol=1e-14)
     assert_allclose(model.refit_loss_curve_, reference.refit_loss_curve_, rtol=1e-12)
 
 
@@ -502,8 +502,8 @@ def test_fit_is_deterministic_given_random_state():
     X, y, _ = problem("rank_one", 0)
     first = GroupLassoMatrixSensing(random_state=7).fit(X, y)
     second = GroupLassoMatrixSensing(random_state=7).fit(X, y)
-    assert np.array_equal(first.components_, second.components_)
-    assert np.array_equal(first.trained_components_, second.trained_components_)
+    assert np.array_equal(first.components_.T, second.components_.T)
+    assert np.array_equal(first.trained_components_.T, second.trained_components_.T)
 
 
 @pytest.mark.parametrize("threshold", [2.0, 1.0, -0.1, float("nan"), "bogus"])
@@ -647,7 +647,7 @@ def test_never_nan(params):
     """Components and predictions stay finite, even in degenerate settings."""
     X, y = _small_problem()
     model = GroupLassoMatrixSensing(random_state=0, **params).fit(X, y)
-    assert np.all(np.isfinite(model.components_))
+    assert np.all(np.isfinite(model.components_.T))
     assert np.all(np.isfinite(model.predict(X)))
 
 
@@ -717,7 +717,7 @@ def test_pickle_round_trip():
     X_new = problem("gaussian", 1)[0][:20]
     restored = pickle.loads(pickle.dumps(model))
     assert np.array_equal(restored.predict(X_new), model.predict(X_new))
-    assert np.array_equal(restored.components_, model.components_)
+    assert np.array_equal(restored.components_.T, model.components_.T)
 
 
 @pytest.mark.parametrize("x_factor, y_factor", [(1e-3, 1.0), (1.0, 1e6), (1e4, 1e-5)])
@@ -733,7 +733,7 @@ def test_fit_is_equivariant_to_the_units_of_X_and_y(x_factor, y_factor):
     reference = fitted("gaussian", 0)
     rescaled = GroupLassoMatrixSensing(random_state=0).fit(X * x_factor, y * y_factor)
     assert rescaled.n_components_ == reference.n_components_
-    gram = reference.components_ @ reference.components_.T
-    rescaled_gram = rescaled.components_ @ rescaled.components_.T
+    gram = reference.components_.T @ reference.components_
+    rescaled_gram = rescaled.components_.T @ rescaled.components_
     error = np.linalg.norm(rescaled_gram * x_factor / y_factor - gram)
     assert error <= 1e-5 * np.linalg.norm(gram)

@@ -167,7 +167,7 @@ def test_cv_keeps_the_planted_rank_of_an_ill_conditioned_problem(sensing, seed):
     V_oracle, _ = oracle(sensing, seed)
     assert model.n_components_ == U_star.shape[1]
     error, error_oracle = (
-        relative_error(model.components_, U_star),
+        relative_error(model.components_.T, U_star),
         relative_error(V_oracle, U_star),
     )
     assert error <= 1.05 * error_oracle + 1e-4, (error, error_oracle)
@@ -187,7 +187,7 @@ def test_a_direction_below_beta_is_pruned_unless_beta_is_lowered(seed):
     assert model.n_components_ == 3
     V_oracle, _ = rank_r_least_squares(X, y, 3, seed)
     error, error_oracle = (
-        relative_error(model.components_, U_star),
+        relative_error(model.components_.T, U_star),
         relative_error(V_oracle, U_star),
     )
     assert error <= 1.05 * error_oracle + 1e-4, (error, error_oracle)
@@ -208,7 +208,7 @@ def test_cv_attributes_and_the_final_model():
     chosen = np.flatnonzero(model.alphas_ == model.alpha_)[0]
     assert_allclose(model.column_norms_path_[chosen], model.column_norms_, rtol=1e-12)
 
-    U = model.trained_components_
+    U = model.trained_components_.T
     grad_loss, grad_penalty = naive_objective_gradient(
         X, y, U, model.lambda_, model.beta_
     )
@@ -280,7 +280,7 @@ def test_cv_results_do_not_depend_on_n_jobs(Estimator):
         for n_jobs in (1, 2)
     ]
     assert_array_equal(models[0].mse_path_, models[1].mse_path_)
-    assert_array_equal(models[0].components_, models[1].components_)
+    assert_array_equal(models[0].components_.T, models[1].components_.T)
     assert_array_equal(models[0].predict(X), models[1].predict(X))
 
 
@@ -301,7 +301,7 @@ def test_warm_start_continues_from_the_previous_trained_factor():
     assert model.n_iter_ < cold.n_iter_
     V_oracle, _ = oracle("gaussian", 1)
     assert (
-        relative_error(model.components_, U_star)
+        relative_error(model.components_.T, U_star)
         <= 1.05 * relative_error(V_oracle, U_star) + 1e-4
     )
 
@@ -350,13 +350,13 @@ def test_weighted_fit_is_stationary_for_the_weighted_loss():
     X, y = X[:400], y[:400] + np.where(np.arange(400) < 200, 0.5, 0.0)
     weights = np.where(np.arange(400) < 200, 5.0, 1.0)
     model = GroupLassoMatrixSensing(random_state=0).fit(X, y, sample_weight=weights)
-    U = model.components_
+    U = model.components_.T
     weighted, _ = naive_objective_gradient(X, y, U, 0.0, 1.0, weights)
     plain, _ = naive_objective_gradient(X, y, U, 0.0, 1.0)
     assert np.linalg.norm(weighted) <= 1e-2 * np.linalg.norm(plain)
 
     model.refit(X, y, sample_weight=weights[::-1])
-    U = model.components_
+    U = model.components_.T
     weighted, _ = naive_objective_gradient(X, y, U, 0.0, 1.0, weights[::-1])
     plain, _ = naive_objective_gradient(X, y, U, 0.0, 1.0, weights)
     assert np.linalg.norm(weighted) <= 1e-2 * np.linalg.norm(plain)

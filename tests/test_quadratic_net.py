@@ -78,7 +78,7 @@ def network_formula(X, components, output_weights, coef, intercept):
 
 def quadratic_form(model):
     """components_ @ diag(output_weights_) @ components_.T."""
-    return (model.components_ * model.output_weights_) @ model.components_.T
+    return (model.components_.T * model.output_weights_) @ model.components_
 
 
 def relative(a, b):
@@ -300,14 +300,14 @@ def test_paper_network_finds_width_and_matches_oracle(seed):
     model = fitted("paper", seed)
     d, r = W_star.shape
     assert model.n_components_ == r
-    assert model.components_.shape == (d, r)
+    assert model.components_.T.shape == (d, r)
     assert_array_equal(model.output_weights_, np.ones(r))
     assert_array_equal(model.coef_, np.zeros(d))
     assert model.intercept_ == 0.0
 
     V, loss_oracle = paper_oracle(seed)
     M_star = W_star @ W_star.T
-    M_model, M_oracle = model.components_ @ model.components_.T, V @ V.T
+    M_model, M_oracle = model.components_.T @ model.components_, V @ V.T
     error, error_oracle = relative(M_model, M_star), relative(M_oracle, M_star)
     assert error <= 1.05 * error_oracle + 1e-4, (error, error_oracle)
 
@@ -317,7 +317,7 @@ def test_paper_network_finds_width_and_matches_oracle(seed):
     slack = risk(1e-4 * M_star)
     assert risk(M_model - M_star) <= 1.05 * risk(M_oracle - M_star) + slack
 
-    residual = np.sum((X @ model.components_) ** 2, axis=1) - y
+    residual = np.sum((X @ model.components_.T) ** 2, axis=1) - y
     loss_model = 0.5 * float(residual @ residual) / len(y)
     assert loss_oracle <= loss_model * (1 + 1e-9)
     assert loss_model <= loss_oracle * (1 + 1e-3)
@@ -392,7 +392,7 @@ def trained_state(model):
 def naive_predict(model, X):
     """The network formula from the public attributes of ``model``."""
     return network_formula(
-        X, model.components_, model.output_weights_, model.coef_, model.intercept_
+        X, model.components_.T, model.output_weights_, model.coef_, model.intercept_
     )
 
 
@@ -476,13 +476,13 @@ def test_scale_constants_have_documented_values(kind):
     assert_allclose(model.lambda_max_, np.sqrt(model.beta_) * rho, rtol=1e-8)
     assert_allclose(model.lambda_, model.alpha * model.lambda_max_, rtol=1e-12)
     assert_allclose(model.prune_threshold_, np.sqrt(model.beta_), rtol=1e-12)
-    assert model.trained_components_.shape == (d, k)
+    assert model.trained_components_.T.shape == (d, k)
     assert_allclose(
-        model.column_norms_, np.linalg.norm(model.trained_components_, axis=0)
+        model.column_norms_, np.linalg.norm(model.trained_components_.T, axis=0)
     )
     assert_array_equal(model.support_, model.column_norms_ > model.prune_threshold_)
     assert model.n_components_ == model.support_.sum()
-    assert model.components_.shape == (d, model.n_components_)
+    assert model.components_.T.shape == (d, model.n_components_)
     assert_array_equal(model.output_weights_, documented_signs(model)[model.support_])
 
 
@@ -624,10 +624,10 @@ def test_rescaling_a_feature_changes_nothing_with_standardize():
         atol=SAME_MINIMUM * y.std(),
     )
     assert_allclose(
-        model_big.components_ * factor[:, None],
-        model.components_,
+        model_big.components_.T * factor[:, None],
+        model.components_.T,
         rtol=0,
-        atol=SAME_MINIMUM * np.abs(model.components_).max(),
+        atol=SAME_MINIMUM * np.abs(model.components_.T).max(),
     )
     assert_allclose(
         model_big.coef_ * factor,
@@ -826,7 +826,7 @@ def test_alpha_above_one_keeps_only_the_least_squares_linear_part(params, sparse
     with pytest.warns(UserWarning, match="Every column"):
         model.fit(X_fit, y)
     assert model.n_components_ == 0
-    assert model.components_.shape == (X.shape[1], 0)
+    assert model.components_.T.shape == (X.shape[1], 0)
     assert not model.support_.any()
     fit_intercept = params.get("fit_intercept", True)
     reference = LinearRegression(fit_intercept=fit_intercept).fit(X, y)
@@ -864,7 +864,7 @@ def test_never_nan(params, data):
     model = QuadraticNetPruner(random_state=0, **params).fit(X, y)
     if data == "constant column" and model.standardize:
         assert model.x_scale_[2] == 1.0
-    for values in (model.components_, model.coef_, [model.intercept_]):
+    for values in (model.components_.T, model.coef_, [model.intercept_]):
         assert np.all(np.isfinite(values))
     assert np.all(np.isfinite(model.predict(X)))
 
@@ -905,15 +905,15 @@ def test_prune_in_gap_then_refit_reproduces_fit():
     assert_array_equal(model.support_, reference.support_)
     assert_allclose(model.prune_threshold_, threshold * norms[0])
     assert_allclose(
-        model.components_,
-        model.trained_components_[:, model.support_] / model.x_scale_[:, None],
+        model.components_.T,
+        model.trained_components_.T[:, model.support_] / model.x_scale_[:, None],
         rtol=1e-12,
     )
     assert model.refit_loss_curve_.size == 0 and model.refit_n_iter_ == 0
     assert model.refit(X, y) is model
     X_new = tooling_problem()[0][:50] * 1.1
     assert_allclose(model.predict(X_new), reference.predict(X_new), rtol=1e-10)
-    assert_allclose(model.components_, reference.components_, rtol=1e-10)
+    assert_allclose(model.components_.T, reference.components_.T, rtol=1e-10)
 
 
 def test_prune_without_argument_then_refit_reproduces_fit():
@@ -932,8 +932,8 @@ def test_fit_is_deterministic_given_random_state():
     X, y, _ = tooling_problem()
     first = QuadraticNetPruner(random_state=3).fit(X, y)
     second = QuadraticNetPruner(random_state=3).fit(X, y)
-    assert_array_equal(first.trained_components_, second.trained_components_)
-    assert_array_equal(first.components_, second.components_)
+    assert_array_equal(first.trained_components_.T, second.trained_components_.T)
+    assert_array_equal(first.components_.T, second.components_.T)
     assert_array_equal(first.predict(X), second.predict(X))
 
 
@@ -990,7 +990,7 @@ def test_pickle_round_trip():
     X_new = tooling_problem()[0][:20]
     restored = pickle.loads(pickle.dumps(model))
     assert_array_equal(restored.predict(X_new), model.predict(X_new))
-    assert_array_equal(restored.components_, model.components_)
+    assert_array_equal(restored.components_.T, model.components_.T)
 
 
 def test_no_poor_score_tag():
