@@ -61,7 +61,9 @@ def run_demo(
         "column norms before pruning": np.sort(model.column_norms_)[::-1],
         "prune threshold": model.prune_threshold_,
         "relative error before fine-tuning": relative_error(pruned, planted),
-        "relative error after fine-tuning": relative_error(model.components_.T, planted),
+        "relative error after fine-tuning": relative_error(
+            model.components_.T, planted
+        ),
         "oracle relative error (rank known)": relative_error(
             oracle.components_.T, planted
         ),

@@ -474,7 +474,9 @@ def test_prune_in_gap_then_refit_matches_fit(sensing):
     )
     assert model.refit(X, y) is model
     # Same columns, same deterministic fine-tuning: the same model as fit.
-    assert_allclose(model.components_.T, reference.components_.T, rtol=1e-10, atol=1e-12)
+    assert_allclose(
+        model.components_.T, reference.components_.T, rtol=1e-10, atol=1e-12
+    )
     assert_allclose(
         relative_error(model.components_.T, U_star),
         relative_error(reference.components_.T, U_star),
@@ -493,7 +495,9 @@ def test_prune_without_argument_reproduces_fit():
     assert np.array_equal(model.support_, reference.support_)
     assert_allclose(model.prune_threshold_, np.sqrt(model.beta_))
     model.refit(X, y)
-    assert_allclose(model.components_.T, reference.components_.T, rtol=1e-12, atol=1e-14)
+    assert_allclose(
+        model.components_.T, reference.components_.T, rtol=1e-12, atol=1e-14
+    )
     assert_allclose(model.refit_loss_curve_, reference.refit_loss_curve_, rtol=1e-12)
 
 
