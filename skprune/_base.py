@@ -1,6 +1,5 @@
 """The estimator base shared by every train -> prune -> fine-tune model."""
 
-import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 from time import perf_counter
@@ -13,6 +12,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ._threads import solver_threads
+from ._warnings import warn_user
 from .core import (
     Problem,
     estimate_scale,
@@ -108,6 +108,10 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
     def _fit_preprocessing(self, X, sample_weight):
         """Learn any input preprocessing from the training ``X`` (none here)."""
 
+    def _convergence_advice(self) -> str:
+        """What else may help a solve that stopped at its iteration limit."""
+        return ""
+
     # -- the steps ------------------------------------------------------------
 
     def _validate_fit_data(self, X, y, sample_weight):
@@ -169,14 +173,13 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         )
         self.stage_times_ = {"train": perf_counter() - clock}
         if not trained.converged:
-            warnings.warn(
+            warn_user(
                 "Training stopped before reaching an approximate second-order "
-                f"stationary point, after {trained.n_iter} of max_iter="
-                f"{self.max_iter} iterations and {trained.n_escapes} of at most "
-                f"{problem.signs.shape[0]} saddle escapes (stopping rule: see "
-                "tol). Increase max_iter, loosen tol, or standardize the features.",
+                f"stationary point: it used max_iter={self.max_iter} iterations "
+                f"or all {problem.signs.shape[0]} saddle escapes (n_iter_ and "
+                "n_saddle_escapes_ say which). Increase max_iter or loosen tol."
+                + self._convergence_advice(),
                 ConvergenceWarning,
-                stacklevel=3,
             )
         self._set_trained(trained)
         if self.verbose:
@@ -200,13 +203,12 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         self.stage_times_["prune"] = perf_counter() - clock
         width = self.support_.shape[0]
         if self.support_.all() and self.lambda_ > 0:
-            warnings.warn(
+            warn_user(
                 f"All {width} columns survived pruning, so the rank (or the "
                 f"number of neurons) may be larger than n_components={width}: "
                 "the upper bound was reached. Raise n_components to let the "
                 "penalty choose.",
                 UserWarning,
-                stacklevel=3,
             )
         clock = perf_counter()
         self._fine_tune(problem.datafit, problem.scale)
@@ -268,16 +270,14 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         self.prune_threshold_ = pruning.threshold
         self.support_ = pruning.support
         if not self.support_.any():
-            warnings.warn(
-                "Every column's norm is below the prune threshold "
-                f"{self.prune_threshold_:.3e} (largest norm "
-                f"{np.max(self.column_norms_, initial=0.0):.3e}), so the model "
-                "keeps no column and predicts with its unpenalized part alone "
-                "(zero when it has none). Either the data hold no low-rank "
-                "structure above the penalty, or the penalty is too strong for "
-                "them: lower alpha, or lower the threshold.",
+            warn_user(
+                "Every column's norm is below the prune threshold (see "
+                "column_norms_ and prune_threshold_), so the model keeps no "
+                "column and predicts with its unpenalized part alone (zero when "
+                "it has none). Either the data hold no low-rank structure above "
+                "the penalty, or the penalty is too strong for them: lower "
+                "alpha, or lower the threshold.",
                 UserWarning,
-                stacklevel=2,
             )
         self._set_model(pruning.model)
         self.refit_loss_curve_ = np.zeros(0)
@@ -330,12 +330,12 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             verbose=self.verbose,
         )
         if not tuned.converged:
-            warnings.warn(
+            warn_user(
                 "Fine-tuning did not converge within "
                 f"refit_max_iter={self.refit_max_iter} iterations (stopping rule: "
-                "see tol); increase refit_max_iter, or loosen tol.",
+                "see tol); increase refit_max_iter, or loosen tol."
+                + self._convergence_advice(),
                 ConvergenceWarning,
-                stacklevel=3,
             )
         self._set_model(tuned.model)
         self.refit_loss_curve_ = tuned.objective_curve

@@ -1,7 +1,6 @@
 """Regularization paths: train, prune and fine-tune at a decreasing sequence of
 penalties, each training warm-started from the last."""
 
-import warnings
 from dataclasses import dataclass
 from numbers import Integral
 
@@ -11,6 +10,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import Bunch, check_random_state
 
 from ._threads import solver_threads
+from ._warnings import warn_user
 from .core import (
     Problem,
     Pruning,
@@ -126,13 +126,11 @@ def run_path(
         points.append(point)
         model = trained.model
     if not_converged:
-        warnings.warn(
-            f"{len(not_converged)} of {len(alphas)} points of the path stopped at "
-            "their iteration limit before converging (alpha = "
-            f"{', '.join(f'{a:.3g}' for a in not_converged)}). Increase max_iter "
-            "or refit_max_iter, or loosen tol.",
+        warn_user(
+            "Some points of the path stopped at their iteration limit before "
+            "converging (training or fine-tuning). Increase max_iter or "
+            "refit_max_iter, or loosen tol." + estimator._convergence_advice(),
             ConvergenceWarning,
-            stacklevel=3,
         )
     return points
 

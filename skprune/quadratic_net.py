@@ -280,6 +280,11 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
         centering = not sp.issparse(X) and self.fit_linear and self.fit_intercept
         self.x_offset_ = mean if centering else np.zeros_like(mean)
 
+    def _convergence_advice(self):
+        if self.standardize:
+            return ""
+        return " Features of very different scales slow training: try standardize=True."
+
     def _standardized(self, X):
         if sp.issparse(X) and np.any(self.x_offset_):
             X = X.toarray()  # fitted on dense X with centering
