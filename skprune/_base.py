@@ -26,6 +26,15 @@ from .datafit import QuadraticLeastSquares
 from .solvers import SOLVERS
 
 
+def _check_weights(sample_weight, X):
+    """Non-negative float64 weights, one per sample; ``None`` stays ``None``."""
+    if sample_weight is None:
+        return None
+    return _check_sample_weight(
+        sample_weight, X, dtype=np.float64, ensure_non_negative=True
+    )
+
+
 class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
     """Train with a smooth group-Lasso penalty, prune weak columns, fine-tune.
 
@@ -117,11 +126,7 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
     def _validate_fit_data(self, X, y, sample_weight):
         """Validated ``X``, ``y`` and ``sample_weight`` (``None`` stays ``None``)."""
         X, y = self._validate_X(X, y=y, reset=True)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=np.float64, ensure_non_negative=True
-            )
-        return X, y, sample_weight
+        return X, y, _check_weights(sample_weight, X)
 
     def _resolve_problem(self, X, y, sample_weight=None) -> Problem:
         """Learn the preprocessing, build the datafit and resolve the problem:
@@ -309,10 +314,7 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         check_is_fitted(self, "_trained_model")
         self._validate_params()
         X, y = self._validate_X(X, y=y, reset=False)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=np.float64, ensure_non_negative=True
-            )
+        sample_weight = _check_weights(sample_weight, X)
         with solver_threads():
             datafit = self._make_datafit(X, y, sample_weight)
             self._fine_tune(datafit, estimate_scale(datafit, self._model.signs))

@@ -39,7 +39,8 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
                  \frac{\|w_j\|_2^2}{\sqrt{\|w_j\|_2^2 + \beta_{\mathrm{abs}}}}
 
        with L-BFGS and saddle escapes, to an approximate second-order
-       stationary point.
+       stationary point. With ``sample_weight`` the first term is
+       ``1/(2 sum_i s_i) sum_i s_i (f(x_i) - y_i)^2``.
     2. **Prune** every neuron whose hidden-weight norm ``||w_j||`` is at most
        the threshold.
     3. **Fine-tune** the kept neurons, ``v`` and ``b`` on the unpenalized loss.
