@@ -217,7 +217,7 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             )
         clock = perf_counter()
         self._fine_tune(problem.datafit, problem.scale)
-        self.stage_times_["refit"] = perf_counter() - clock
+        self.stage_times_["fine-tune"] = perf_counter() - clock
 
     # -- the public methods ---------------------------------------------------
 
@@ -344,7 +344,7 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         self.refit_n_iter_ = tuned.n_iter
         if self.verbose:
             print(
-                f"[refit] {tuned.n_iter} iterations, loss "
+                f"[fine-tune] {tuned.n_iter} iterations, loss "
                 f"{tuned.objective_curve[-1]:.6e}"
             )
 

@@ -124,7 +124,7 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
     refit_loss_curve_ : ndarray
         The unpenalized loss at the start and after every fine-tuning iteration.
     stage_times_ : dict
-        Wall-clock seconds of the ``"train"``, ``"prune"`` and ``"refit"``
+        Wall-clock seconds of the ``"train"``, ``"prune"`` and ``"fine-tune"``
         stages of :meth:`fit`.
     n_features_in_ : int
         ``d``.
@@ -255,7 +255,7 @@ class GroupLassoMatrixSensingCV(PrunerCVMixin, GroupLassoMatrixSensing):
         As in :class:`GroupLassoMatrixSensing`.
     stage_times_ : dict
         Wall-clock seconds of the ``"path"`` (every fold and the path on all
-        the data), ``"prune"`` and ``"refit"`` stages.
+        the data), ``"prune"`` and ``"fine-tune"`` stages.
 
     See Also
     --------

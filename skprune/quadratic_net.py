@@ -166,7 +166,7 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
     refit_loss_curve_ : ndarray
         The unpenalized loss at the start and after every fine-tuning iteration.
     stage_times_ : dict
-        Wall-clock seconds of the ``"train"``, ``"prune"`` and ``"refit"``
+        Wall-clock seconds of the ``"train"``, ``"prune"`` and ``"fine-tune"``
         stages of :meth:`fit`.
     n_features_in_ : int
         Number of features.
@@ -387,7 +387,7 @@ class QuadraticNetPrunerCV(PrunerCVMixin, QuadraticNetPruner):
     refit_n_iter_, refit_loss_curve_, n_features_in_
         As in :class:`QuadraticNetPruner`.
     stage_times_ : dict
-        Wall-clock seconds of the ``"path"``, ``"prune"`` and ``"refit"``
+        Wall-clock seconds of the ``"path"``, ``"prune"`` and ``"fine-tune"``
         stages.
 
     See Also

@@ -548,7 +548,7 @@ def test_default_fit_raises_no_warning(recwarn):
 
 
 def test_verbose_prints_one_line_per_stage(capsys):
-    """verbose=1: one [train], [prune] and [refit] line (no per-iteration
+    """verbose=1: one [train], [prune] and [fine-tune] line (no per-iteration
     lines); verbose=0: nothing."""
     X, y, _ = problem("gaussian", 0)
     GroupLassoMatrixSensing(random_state=0, verbose=0).fit(X, y)
@@ -559,7 +559,7 @@ def test_verbose_prints_one_line_per_stage(capsys):
     assert [line.split()[0] for line in stage_lines] == [
         "[train]",
         "[prune]",
-        "[refit]",
+        "[fine-tune]",
     ]
     assert len(lines) == 3 + model.n_saddle_escapes_
     assert f"kept {model.n_components_} of" in stage_lines[1]
