@@ -17,9 +17,9 @@ from .core import (
     Problem,
     estimate_scale,
     fine_tune,
-    initial_model,
     prune,
     resolve_problem,
+    start_model,
     train,
 )
 from .datafit import QuadraticLeastSquares
@@ -57,6 +57,7 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         "tol": [Interval(Real, 0, None, closed="left")],
         "refit_max_iter": [Interval(Integral, 0, None, closed="left")],
         "refit_solver": [StrOptions(set(SOLVERS))],
+        "init": [StrOptions({"spectral", "random"})],
         "init_scale": [Interval(Real, 0, None, closed="neither")],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
@@ -74,6 +75,7 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         tol=1e-7,
         refit_max_iter=1000,
         refit_solver="lbfgs",
+        init="spectral",
         init_scale=1e-3,
         warm_start=False,
         random_state=None,
@@ -87,6 +89,7 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         self.tol = tol
         self.refit_max_iter = refit_max_iter
         self.refit_solver = refit_solver
+        self.init = init
         self.init_scale = init_scale
         self.warm_start = warm_start
         self.random_state = random_state
@@ -146,11 +149,13 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         self.lambda_max_ = problem.lambda_max
         self.lambda_ = alpha * self.lambda_max_
 
-    def _initial_model(self, problem: Problem, random_state):
-        """The small random start, or with ``warm_start`` the trained model of
-        the previous fit."""
+    def _training_start(self, problem: Problem, random_state):
+        """The start of training: ``init`` (see :func:`start_model`), or with
+        ``warm_start`` the trained model of the previous fit."""
         if not (self.warm_start and hasattr(self, "_trained_model")):
-            return initial_model(problem, self.init_scale, random_state)
+            return start_model(
+                problem, self.init, self.alpha, self.init_scale, random_state
+            )
         previous = self._trained_model
         expected = (problem.start.factor.shape[0], problem.signs.shape[0])
         if previous.factor.shape != expected or previous.coef.shape != (
@@ -247,7 +252,7 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             problem = self._resolve_problem(X, y, sample_weight)
             self._set_problem(problem, self.alpha)
             random_state = check_random_state(self.random_state)
-            self._train(problem, self._initial_model(problem, random_state))
+            self._train(problem, self._training_start(problem, random_state))
             self._prune_and_fine_tune(problem)
         return self
 

@@ -5,7 +5,7 @@ Two halves. :func:`resolve_problem` turns a
 :class:`Problem`: the unpenalized part, the scales read off the data and the
 penalty with its absolute smoothing, from which every penalty strength
 ``lambda = alpha * lambda_max`` follows. The stages then run on that problem:
-:func:`train` (from :func:`initial_model` or a warm start), :func:`prune` and
+:func:`train` (from :func:`start_model` or a warm start), :func:`prune` and
 :func:`fine_tune`. A single fit runs them once; a regularization path
 (:mod:`skprune.path`) runs them at each penalty of a decreasing sequence,
 every training warm-started from the last.
@@ -404,14 +404,97 @@ def fine_tune(
     )
 
 
-def initial_model(
+def random_model(
     problem: Problem, init_scale: float, random_state: np.random.RandomState
 ) -> QuadraticModel:
-    """Small random factor (column norms about ``init_scale * sqrt(sigma)``)
-    next to the unpenalized part of ``problem.start``."""
+    """The small random start of the theory: a factor with independent
+    ``N(0, init_scale^2 sigma / d)`` entries (column norms about
+    ``init_scale * sqrt(sigma)``) next to the unpenalized part of
+    ``problem.start``."""
     d, k = problem.start.factor.shape[0], problem.signs.shape[0]
     factor = random_state.standard_normal((d, k))
     factor *= init_scale * np.sqrt(problem.scale.sigma / d)
     return QuadraticModel(
         factor, problem.signs, problem.start.coef, problem.start.intercept
     )
+
+
+def spectral_model(
+    problem: Problem,
+    alpha: float,
+    init_scale: float,
+    random_state: np.random.RandomState,
+) -> QuadraticModel:
+    """The spectral start: :func:`random_model` with its columns set, for each
+    sign ``a``, to the directions that the penalty at relative strength
+    ``alpha`` lets grow from zero, at their least-squares sizes.
+
+    With ``r`` the residual of the unpenalized part and ``C_c`` its centered
+    correlation ``(1/n) sum_i s_i (r_i - mean(r)) S_i`` (centering removes the
+    ``tr(M) I`` that rank-one measurements add to the plain correlation), the
+    candidates are the eigenvectors ``v_j`` of ``a C_c`` whose eigenvalue
+    exceeds ``alpha`` times the largest over the signs in use (the rule by
+    which a direction can grow under the penalty), at most as many as there
+    are columns of sign ``a``. Their sizes ``t_j`` solve the weighted least
+    squares of ``r`` on the columns ``a_j q_j``, ``q_ij = v_j^T S_i v_j`` (all
+    centered when the model has an intercept, which then absorbs their mean):
+    exact when the planted matrix has those eigenvectors. A direction with
+    ``t_j <= 0`` is left out; the other columns keep their small random values.
+    With ``alpha = 0`` (no penalty) or ``alpha >= 1`` no direction is picked:
+    the start is the small random one.
+    """
+    model = random_model(problem, init_scale, random_state)
+    datafit = problem.datafit
+    residual = -datafit.residual(problem.start)
+    weights = np.ones_like(residual) if datafit.weights is None else datafit.weights
+    centered = residual - np.average(residual, weights=weights)
+    correlation = datafit.operator.adjoint_matrix(weights * centered) / len(residual)
+    eigenvalues, eigenvectors = eigh(correlation)
+    signs = np.unique(problem.signs)
+    top = max(float(np.max(sign * eigenvalues)) for sign in signs)
+    picks = []  # (column, sign, direction)
+    for sign in signs:
+        columns = np.flatnonzero(problem.signs == sign)
+        order = np.argsort(-sign * eigenvalues)
+        chosen = [i for i in order if sign * eigenvalues[i] > alpha * top > 0]
+        picks += [
+            (column, sign, eigenvectors[:, index])
+            for column, index in zip(columns, chosen, strict=False)
+        ]
+    if not picks:
+        return model
+    directions = np.column_stack([direction for _, _, direction in picks])
+    design = np.column_stack(
+        [
+            datafit.operator.forward(direction[:, None], np.ones(1))[0] * sign
+            for _, sign, direction in picks
+        ]
+    )
+    means = np.average(design, axis=0, weights=weights)
+    target = residual
+    if datafit.fit_intercept:
+        design, target = design - means, centered
+    root = np.sqrt(weights)
+    sizes = np.linalg.lstsq(root[:, None] * design, root * target, rcond=None)[0]
+    factor, intercept = model.factor.copy(), model.intercept
+    for (column, _, _), direction, size in zip(picks, directions.T, sizes, strict=True):
+        if size > 0:
+            factor[:, column] = np.sqrt(size) * direction
+    if datafit.fit_intercept:
+        intercept -= float(means @ np.maximum(sizes, 0.0))
+    return QuadraticModel(factor, problem.signs, model.coef, intercept)
+
+
+def start_model(
+    problem: Problem,
+    init: str,
+    alpha: float,
+    init_scale: float,
+    random_state: np.random.RandomState,
+) -> QuadraticModel:
+    """The start of training: ``"spectral"`` (:func:`spectral_model` at relative
+    strength ``alpha``) or ``"random"`` (:func:`random_model`, the small random
+    start of the theory)."""
+    if init == "spectral":
+        return spectral_model(problem, alpha, init_scale, random_state)
+    return random_model(problem, init_scale, random_state)

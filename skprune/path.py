@@ -16,8 +16,8 @@ from .core import (
     Pruning,
     StageResult,
     fine_tune,
-    initial_model,
     prune,
+    start_model,
     train,
 )
 
@@ -70,24 +70,27 @@ def run_path(
 ) -> list:
     """Run the stages of ``estimator`` on ``problem`` at each of ``alphas``.
 
-    The first training starts from the small random start (seeded by
-    ``estimator.random_state``), each later one from the previous trained
-    model; a column that the weaker penalty lets grow leaves zero through a
-    saddle escape. With ``evaluate``, every trained model is also pruned with
-    ``estimator.prune_threshold`` and fine-tuned; pruning reads the trained
-    norms only, so it never retrains. Fine-tuning minimizes the unpenalized
-    loss over the kept columns, a problem that does not depend on ``alpha``:
-    where as many columns of each sign are kept as at the previous point, it
-    starts from that point's fine-tuned model (and usually stops at once).
-    Trainings or fine-tunings that stop at their iteration limit are reported
-    in one ``ConvergenceWarning``.
+    The first training starts from ``estimator.init`` at the strongest penalty
+    (at ``alpha >= 1`` the spectral start has no column to set, so it is the
+    small random start, seeded by ``estimator.random_state``), each later one
+    from the previous trained model; a column that the weaker penalty lets grow
+    leaves zero through a saddle escape. With ``evaluate``, every trained model
+    is also pruned with ``estimator.prune_threshold`` and fine-tuned; pruning
+    reads the trained norms only, so it never retrains. Fine-tuning minimizes
+    the unpenalized loss over the kept columns, a problem that does not depend
+    on ``alpha``: where as many columns of each sign are kept as at the previous
+    point, it starts from that point's fine-tuned model (and usually stops at
+    once). Trainings or fine-tunings that stop at their iteration limit are
+    reported in one ``ConvergenceWarning``.
 
     Returns
     -------
     points : list of PathPoint
     """
     random_state = check_random_state(estimator.random_state)
-    model = initial_model(problem, estimator.init_scale, random_state)
+    model = start_model(
+        problem, estimator.init, alphas[0], estimator.init_scale, random_state
+    )
     points, not_converged, tuned = [], [], None
     for alpha in alphas:
         trained = train(

@@ -9,17 +9,12 @@ both signs, so the R^2 threshold of ``check_regressors_train`` does not apply.
 Expected failures, each with its reason (a check that starts failing for
 another estimator is a regression to fix, not something to silence here):
 
-- ``check_sample_weight_equivalence_on_{dense,sparse}_data`` for
-  GroupLassoMatrixSensing: an integer weight is the same objective as
-  repeated rows (asserted in ``tests/test_model_selection.py`` to the solvers'
-  tolerance), but L-BFGS stops at ``tol`` on a different rounding of that
-  objective, and the predictions then differ by about 3e-9 where the check
-  demands 1e-9.
-- the same checks for the CV estimators: repeating rows changes which rows
-  ``KFold`` puts in each fold, so the held-out errors, and possibly the chosen
-  ``alpha_``, differ (as for scikit-learn's own ``LassoCV``). They pass for
-  QuadraticNetPrunerCV on the checks' data only because every ``alpha`` there
-  gives the same network, so they are not listed for it.
+- ``check_sample_weight_equivalence_on_{dense,sparse}_data`` for the CV
+  estimators: repeating rows changes which rows ``KFold`` puts in each fold,
+  so the held-out errors, and possibly the chosen ``alpha_``, differ (as for
+  scikit-learn's own ``LassoCV``). They pass for QuadraticNetPrunerCV on the
+  checks' data only because every ``alpha`` there gives the same network, so
+  they are not listed for it.
 """
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -31,17 +26,9 @@ from skprune import (
     QuadraticNetPrunerCV,
 )
 
-_SOLVER_TOLERANCE = (
-    "same objective as repeated rows, but the solvers stop at tol on a "
-    "different rounding of it (predictions differ by ~3e-9, the check asks 1e-9)"
-)
 _FOLDS_CHANGE = "repeating rows changes the cross-validation folds (as for LassoCV)"
 
 EXPECTED_FAILURES = {
-    GroupLassoMatrixSensing: {
-        "check_sample_weight_equivalence_on_dense_data": _SOLVER_TOLERANCE,
-        "check_sample_weight_equivalence_on_sparse_data": _SOLVER_TOLERANCE,
-    },
     GroupLassoMatrixSensingCV: {
         "check_sample_weight_equivalence_on_dense_data": _FOLDS_CHANGE,
         "check_sample_weight_equivalence_on_sparse_data": _FOLDS_CHANGE,

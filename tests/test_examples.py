@@ -59,11 +59,18 @@ def test_plot_quadratic_net_pruning():
     assert ns["pruned_width"] == planted_width
     assert ns["penalized"].n_components_ == planted_width
     assert ns["unpenalized"].n_components_ > planted_width
-    # the kept neurons have the size of the planted ones: their norms are the
-    # singular values of U*, up to the noise
+    # the kept neurons have the size of the planted ones. The trained factor
+    # is U* R up to the noise and the penalty's shrinkage, for some rotation R
+    # the penalty only weakly pins down, so compare what is rotation-invariant:
+    # sum_j ||u_j||^2 = ||U*||_F^2, and (Schur-Horn) every ||u_j||^2 lies
+    # between the smallest and largest squared singular values of U*.
     kept_norms = np.sort(ns["penalized"].column_norms_)[::-1][:planted_width]
     singular_values = np.linalg.svd(planted_factor, compute_uv=False)
-    np.testing.assert_allclose(kept_norms, singular_values, rtol=0.05)
+    np.testing.assert_allclose(
+        np.sum(kept_norms**2), np.sum(singular_values**2), rtol=0.05
+    )
+    assert singular_values.min() * 0.95 <= kept_norms.min()
+    assert kept_norms.max() <= singular_values.max() * 1.05
 
     results = ns["results"]
     paper = results["pruned net (paper)"]

@@ -483,3 +483,43 @@ def test_reaching_the_upper_bound_on_the_rank_warns():
         warnings.simplefilter("error", UserWarning)
         model = GroupLassoMatrixSensing(6, alpha=0.05, random_state=0).fit(X, y)
     assert model.n_components_ == 3
+
+
+# -- the start of training -------------------------------------------------------
+
+
+@pytest.mark.parametrize("sensing", SENSINGS)
+def test_spectral_start_is_close_to_the_planted_matrix(sensing):
+    """C_c = (1/n) sum (y_i - mean y) S_i estimates M* (Gaussian A_i) or 2 M*
+    (rank-one x_i x_i^T, after centering removes tr(M*) I) with an error of
+    order sqrt(r d / n) (the rate of a rank-r estimate from n measurements);
+    its top directions, sized by least squares, are within twice that of M*,
+    with exactly 3 sizeable columns, and the random start is tiny."""
+    from sklearn.utils import check_random_state
+
+    from skprune.core import random_model, spectral_model
+
+    X, y, U_star = problem(sensing, 2)
+    estimator = GroupLassoMatrixSensing(alpha=0.05)
+    problem_ = estimator._resolve_problem(*estimator._validate_fit_data(X, y, None))
+    start = spectral_model(problem_, 0.05, 1e-3, check_random_state(0))
+    d, r = U_star.shape
+    assert relative_error(start.factor, U_star) < 2 * np.sqrt(r * d / len(y))
+    assert np.sum(np.linalg.norm(start.factor, axis=0) > 0.1) == 3
+    tiny = random_model(problem_, 1e-3, check_random_state(0))
+    assert np.linalg.norm(tiny.factor) < 1e-2
+
+
+@pytest.mark.parametrize("sensing", SENSINGS)
+def test_both_starts_recover_the_rank_and_the_spectral_one_trains_less(sensing):
+    X, y, U_star = problem(sensing, 0)
+    V_oracle, _ = oracle(sensing, 0)
+    fits = {
+        init: GroupLassoMatrixSensing(alpha=0.03, init=init, random_state=0).fit(X, y)
+        for init in ("spectral", "random")
+    }
+    for model in fits.values():
+        assert model.n_components_ == 3
+        error = relative_error(model.components_.T, U_star)
+        assert error <= 1.05 * relative_error(V_oracle, U_star) + 1e-4
+    assert fits["spectral"].n_iter_ < fits["random"].n_iter_
