@@ -4,6 +4,7 @@ from numbers import Integral, Real
 from time import perf_counter
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import _fit_context, clone
 from sklearn.model_selection import check_cv
 from sklearn.utils import _safe_indexing, check_random_state
@@ -37,10 +38,22 @@ def _take(array, indices):
     return None if array is None else _safe_indexing(array, indices)
 
 
+def _aligned(array):
+    """``array``, copied if its data are not aligned for their dtype (a
+    worker process of a dask cluster can receive such views of a message
+    buffer; BLAS rounds differently on them, so a path would not reproduce the
+    serial one bit for bit)."""
+    if array is None:
+        return None
+    data = array.data if sp.issparse(array) else array
+    return array if data.flags.aligned else array.copy()
+
+
 def _fold_path(estimator, X, y, sample_weight, train, test, alphas):
     """Run the path on the training part of a fold; return the held-out mean
     squared error (weighted when ``sample_weight`` is given) and the number of
     columns kept at each strength."""
+    X, y, sample_weight = _aligned(X), _aligned(y), _aligned(sample_weight)
     problem = estimator._resolve_problem(
         _take(X, train), _take(y, train), _take(sample_weight, train)
     )
@@ -55,6 +68,7 @@ def _fold_path(estimator, X, y, sample_weight, train, test, alphas):
 
 def _full_path(estimator, X, y, sample_weight, alphas):
     """The trained models of the path on all the data (no pruning yet)."""
+    X, y, sample_weight = _aligned(X), _aligned(y), _aligned(sample_weight)
     problem = estimator._resolve_problem(X, y, sample_weight)
     return [
         point.trained for point in run_path(estimator, problem, alphas, evaluate=False)
@@ -141,5 +155,6 @@ class PrunerCVMixin:
             self._set_problem(problem, self.alpha_)
             self.stage_times_ = {"path": path_time}
             self._set_trained(trained_path[chosen])
+            self.n_iter_ = sum(trained.n_iter for trained in trained_path)
             self._prune_and_fine_tune(problem)
         return self

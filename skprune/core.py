@@ -302,28 +302,45 @@ def train(
     (:func:`_escape_step`). If so, it adds the step to that column and runs
     L-BFGS again, within ``max_iter`` iterations and ``k`` escapes in all;
     running out of either is reported as not converged.
+
+    Columns that are exactly zero stay out of the arithmetic (a working set):
+    the gradient of ``F`` with respect to a zero column is zero (both the loss
+    term ``C u_j`` and the penalty's vanish), so gradient-based steps would
+    leave it at zero anyway, and an evaluation costs in the number of live
+    columns rather than ``k``. Such a column enters only through a saddle
+    escape, whose test (the top eigenvalue of the residual correlation
+    against the penalty's curvature at zero) is exactly whether it could grow.
     """
-    objective = _ScaledObjective(
-        problem.datafit, problem.penalty, strength, model.signs, problem.scale
-    )
     curve, n_iter, n_escapes, converged = [], 0, 0, False
+    objective_scale = None
     while n_iter < max_iter:
-        result = lbfgs(
-            objective,
-            objective.flatten(model),
-            max_iter=max_iter - n_iter,
-            tol=tol,
-            verbose=verbose,
-            label="train",
+        live = np.any(model.factor != 0, axis=0)
+        objective = _ScaledObjective(
+            problem.datafit, problem.penalty, strength, model.signs[live], problem.scale
         )
-        model = objective.model(result.x)
-        curve.extend(result.objective_curve)
-        n_iter += result.n_iter
+        objective_scale = objective.objective_scale
+        x0 = objective.flatten(model.select_columns(live))
+        if x0.size:
+            result = lbfgs(
+                objective,
+                x0,
+                max_iter=max_iter - n_iter,
+                tol=tol,
+                verbose=verbose,
+                label="train",
+            )
+            model = _with_live_columns(model, live, objective.model(result.x))
+            curve.extend(result.objective_curve)
+            n_iter += result.n_iter
+            run_converged = result.converged
+        else:  # nothing to optimize until a column can grow
+            curve.append(objective(x0)[0])
+            run_converged = True
         if n_iter >= max_iter:
             break
         escape = _escape_step(problem, strength, model)
         if escape is None:
-            converged = result.converged
+            converged = run_converged
             break
         if n_escapes >= model.factor.shape[1]:
             break
@@ -334,8 +351,15 @@ def train(
         n_escapes += 1
         if verbose:
             print(f"[train] saddle escape {n_escapes}: column {column} can grow")
-    curve = np.asarray(curve) * objective.objective_scale
+    curve = np.asarray(curve) * (objective_scale or 1.0)
     return StageResult(model, curve, n_iter, converged, n_escapes)
+
+
+def _with_live_columns(model: QuadraticModel, live: np.ndarray, sub: QuadraticModel):
+    """``model`` with its ``live`` columns, linear part and constant from ``sub``."""
+    factor = model.factor.copy()
+    factor[:, live] = sub.factor
+    return QuadraticModel(factor, model.signs, sub.coef, sub.intercept)
 
 
 @dataclass(frozen=True)
@@ -419,33 +443,29 @@ def random_model(
     )
 
 
-def spectral_model(
-    problem: Problem,
-    alpha: float,
-    init_scale: float,
-    random_state: np.random.RandomState,
-) -> QuadraticModel:
-    """The spectral start: :func:`random_model` with its columns set, for each
-    sign ``a``, to the directions that the penalty at relative strength
-    ``alpha`` lets grow from zero, at their least-squares sizes.
+def spectral_model(problem: Problem, alpha: float) -> QuadraticModel:
+    """The spectral start: for each sign ``a``, columns along the directions
+    that the penalty at relative strength ``alpha`` lets grow from zero, at
+    their least-squares sizes; every other column exactly zero.
 
     With ``r`` the residual of the unpenalized part and ``C_c`` its centered
     correlation ``(1/n) sum_i s_i (r_i - mean(r)) S_i`` (centering removes the
     ``tr(M) I`` that rank-one measurements add to the plain correlation), the
-    candidates are the eigenvectors ``v_j`` of ``a C_c`` whose eigenvalue
-    exceeds ``alpha`` times the largest over the signs in use (the rule by
-    which a direction can grow under the penalty), at most as many as there
-    are columns of sign ``a``. Their sizes ``t_j`` solve the weighted least
-    squares of ``r`` on the columns ``a_j q_j``, ``q_ij = v_j^T S_i v_j`` (all
-    centered when the model has an intercept, which then absorbs their mean):
-    exact when the planted matrix has those eigenvectors. A direction with
-    ``t_j <= 0`` is left out; the other columns keep their small random values.
-    With ``alpha = 0`` (no penalty) or ``alpha >= 1`` no direction is picked:
-    the start is the small random one.
+    candidates are the eigenvectors ``v_j`` of ``a C_c`` whose eigenvalue is
+    positive and exceeds ``alpha`` times the largest over the signs in use
+    (the rule by which a direction can grow under the penalty), at most as
+    many as there are columns of sign ``a``. Their sizes ``t_j`` solve the
+    weighted least squares of ``r`` on the columns ``a_j q_j``,
+    ``q_ij = v_j^T S_i v_j`` (all centered when the model has an intercept,
+    which then absorbs their mean): exact when the planted matrix has those
+    eigenvectors. A direction with ``t_j <= 0`` is left at zero. At
+    ``alpha >= 1`` every column starts at zero. Zero columns stay out of
+    training's arithmetic until a saddle escape lets one grow (see
+    :func:`train`).
     """
-    model = random_model(problem, init_scale, random_state)
-    datafit = problem.datafit
-    residual = -datafit.residual(problem.start)
+    start, datafit = problem.start, problem.datafit
+    factor = np.zeros((start.factor.shape[0], problem.signs.shape[0]))
+    residual = -datafit.residual(start)
     weights = np.ones_like(residual) if datafit.weights is None else datafit.weights
     centered = residual - np.average(residual, weights=weights)
     correlation = datafit.operator.adjoint_matrix(weights * centered) / len(residual)
@@ -456,14 +476,13 @@ def spectral_model(
     for sign in signs:
         columns = np.flatnonzero(problem.signs == sign)
         order = np.argsort(-sign * eigenvalues)
-        chosen = [i for i in order if sign * eigenvalues[i] > alpha * top > 0]
+        chosen = [i for i in order if sign * eigenvalues[i] > max(alpha * top, 0.0)]
         picks += [
             (column, sign, eigenvectors[:, index])
             for column, index in zip(columns, chosen, strict=False)
         ]
     if not picks:
-        return model
-    directions = np.column_stack([direction for _, _, direction in picks])
+        return QuadraticModel(factor, problem.signs, start.coef, start.intercept)
     design = np.column_stack(
         [
             datafit.operator.forward(direction[:, None], np.ones(1))[0] * sign
@@ -476,13 +495,13 @@ def spectral_model(
         design, target = design - means, centered
     root = np.sqrt(weights)
     sizes = np.linalg.lstsq(root[:, None] * design, root * target, rcond=None)[0]
-    factor, intercept = model.factor.copy(), model.intercept
-    for (column, _, _), direction, size in zip(picks, directions.T, sizes, strict=True):
-        if size > 0:
-            factor[:, column] = np.sqrt(size) * direction
-    if datafit.fit_intercept:
-        intercept -= float(means @ np.maximum(sizes, 0.0))
-    return QuadraticModel(factor, problem.signs, model.coef, intercept)
+    sizes = np.maximum(sizes, 0.0)
+    for (column, _, direction), size in zip(picks, sizes, strict=True):
+        factor[:, column] = np.sqrt(size) * direction
+    intercept = start.intercept - (
+        float(means @ sizes) if datafit.fit_intercept else 0.0
+    )
+    return QuadraticModel(factor, problem.signs, start.coef, intercept)
 
 
 def start_model(
@@ -496,5 +515,5 @@ def start_model(
     strength ``alpha``) or ``"random"`` (:func:`random_model`, the small random
     start of the theory)."""
     if init == "spectral":
-        return spectral_model(problem, alpha, init_scale, random_state)
+        return spectral_model(problem, alpha)
     return random_model(problem, init_scale, random_state)

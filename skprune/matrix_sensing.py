@@ -255,10 +255,12 @@ class GroupLassoMatrixSensingCV(PrunerCVMixin, GroupLassoMatrixSensing):
         Trained column norms at each strength on all the data.
     lambda_ : float
         ``alpha_ * lambda_max_``, the absolute penalty of the final model.
+    n_iter_ : int
+        Training iterations of the path on all the data, over every strength.
     components_, n_components_, support_, column_norms_, trained_components_
         As in :class:`GroupLassoMatrixSensing`, for the model on all the data
         at ``alpha_``.
-    lambda_max_, beta_, prune_threshold_, n_iter_, n_saddle_escapes_
+    lambda_max_, beta_, prune_threshold_, n_saddle_escapes_
         As in :class:`GroupLassoMatrixSensing`.
     objective_curve_, refit_n_iter_, refit_loss_curve_, n_features_in_
         As in :class:`GroupLassoMatrixSensing`.

@@ -389,12 +389,14 @@ class QuadraticNetPrunerCV(PrunerCVMixin, QuadraticNetPruner):
         Trained neuron norms at each strength on all the data.
     lambda_ : float
         ``alpha_ * lambda_max_``, the absolute penalty of the final network.
+    n_iter_ : int
+        Training iterations of the path on all the data, over every strength.
     components_, output_weights_, coef_, intercept_, n_components_, support_
         As in :class:`QuadraticNetPruner`, for the network on all the data at
         ``alpha_``.
     column_norms_, trained_components_, x_offset_, x_scale_, lambda_max_, beta_
         As in :class:`QuadraticNetPruner`.
-    prune_threshold_, n_iter_, n_saddle_escapes_, objective_curve_
+    prune_threshold_, n_saddle_escapes_, objective_curve_
         As in :class:`QuadraticNetPruner`.
     refit_n_iter_, refit_loss_curve_, n_features_in_
         As in :class:`QuadraticNetPruner`.

@@ -23,10 +23,12 @@ import scipy.sparse as sp
 class DenseSensing:
     """Sensing with a dense stack of ``d x d`` matrices.
 
-    Stores the symmetric parts once, flattened to ``(n_samples, d * d)``, so
-    that ``forward`` is one matrix-vector product with ``vec(U D U^T)`` and
-    ``adjoint_matrix`` one vector-matrix product: ``O(n d^2)`` each, plus
-    ``O(d^2 k)`` to form ``U D U^T`` and multiply by ``U``.
+    Keeps ``X`` as it is, viewed as ``(n_samples, d * d)`` (no copy for a
+    C-contiguous array): ``forward`` is one matrix-vector product with
+    ``vec(U D U^T)``, which is symmetric, so ``<A_i, U D U^T> = <S_i, U D U^T>``;
+    ``adjoint_matrix`` is one vector-matrix product and symmetrizes the
+    ``d x d`` result rather than the data. ``O(n d^2)`` each, plus ``O(d^2 k)``
+    to form ``U D U^T`` and multiply by ``U``.
 
     Parameters
     ----------
@@ -37,8 +39,7 @@ class DenseSensing:
     def __init__(self, matrices: np.ndarray):
         n_samples, d, _ = matrices.shape
         self.n_samples, self.n_features = n_samples, d
-        symmetric = 0.5 * (matrices + matrices.transpose(0, 2, 1))
-        self._flat = symmetric.reshape(n_samples, d * d)
+        self._flat = matrices.reshape(n_samples, d * d)
 
     def forward(self, U, signs):
         gram = (U * signs) @ U.T
@@ -46,7 +47,8 @@ class DenseSensing:
 
     def adjoint_matrix(self, residual):
         d = self.n_features
-        return (residual @ self._flat).reshape(d, d)
+        correlation = (residual @ self._flat).reshape(d, d)
+        return 0.5 * (correlation + correlation.T)
 
     def adjoint_times(self, residual, U, cache=None):
         return self.adjoint_matrix(residual) @ U

@@ -6,15 +6,11 @@ data (``make_regression``-style linear targets), and a PSD quadratic model
 ``<x x^T, U U^T> = ||U^T x||^2 >= 0`` cannot fit a linear target that takes
 both signs, so the R^2 threshold of ``check_regressors_train`` does not apply.
 
-Expected failures, each with its reason (a check that starts failing for
-another estimator is a regression to fix, not something to silence here):
-
-- ``check_sample_weight_equivalence_on_{dense,sparse}_data`` for the CV
-  estimators: repeating rows changes which rows ``KFold`` puts in each fold,
-  so the held-out errors, and possibly the chosen ``alpha_``, differ (as for
-  scikit-learn's own ``LassoCV``). They pass for QuadraticNetPrunerCV on the
-  checks' data only because every ``alpha`` there gives the same network, so
-  they are not listed for it.
+No check is expected to fail. The sample-weight equivalence checks of the
+CV estimators are not guaranteed by construction (repeating rows changes which
+rows ``KFold`` puts in each fold, as for scikit-learn's ``LassoCV``), but on
+the checks' data every fold agrees on the model; a failure there is worth a
+look, not a silence.
 """
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -25,15 +21,6 @@ from skprune import (
     QuadraticNetPruner,
     QuadraticNetPrunerCV,
 )
-
-_FOLDS_CHANGE = "repeating rows changes the cross-validation folds (as for LassoCV)"
-
-EXPECTED_FAILURES = {
-    GroupLassoMatrixSensingCV: {
-        "check_sample_weight_equivalence_on_dense_data": _FOLDS_CHANGE,
-        "check_sample_weight_equivalence_on_sparse_data": _FOLDS_CHANGE,
-    },
-}
 
 # Fixed seed: the checks compare fits across calls (e.g. idempotency), which
 # needs a deterministic random start. The CV estimators try 3 strengths on 2
@@ -58,9 +45,6 @@ def test_poor_score_tag_is_declared():
         assert tags.input_tags.sparse and tags.input_tags.three_d_array
 
 
-@parametrize_with_checks(
-    ESTIMATORS,
-    expected_failed_checks=lambda estimator: EXPECTED_FAILURES.get(type(estimator), {}),
-)
+@parametrize_with_checks(ESTIMATORS)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

@@ -19,7 +19,7 @@ def test_plot_column_norms_draws_sorted_norms_thresholds_and_planted_values():
     )
     models = [
         GroupLassoMatrixSensing(random_state=0).fit(X, y),
-        GroupLassoMatrixSensing(alpha=0.0, random_state=0).fit(X, y),
+        GroupLassoMatrixSensing(alpha=0.0, init="random", random_state=0).fit(X, y),
     ]
     ax = plot_column_norms(models, ["penalized", "plain"], planted_factor=planted)
     norm_lines, threshold_lines, crosses = (
