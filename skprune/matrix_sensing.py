@@ -82,8 +82,9 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
     init : {"spectral", "random"}, default="spectral"
         Start of training. ``"spectral"``: the directions of the residual
         correlation that the penalty lets grow, at their least-squares sizes
-        (:func:`skprune.core.spectral_model`), the other columns small and
-        random; it needs 2 to 5 times fewer training iterations than
+        (:func:`skprune.core.spectral_model`), every other column exactly
+        zero and out of training's arithmetic until a saddle escape lets it
+        grow; it needs 2 to 5 times fewer training iterations than
         ``"random"`` on planted problems, with the same rank and error.
         ``"random"``: every column small and random, the start the theory
         analyses.

@@ -83,13 +83,16 @@ FAST = settings(
 )
 
 SEEDS = st.integers(0, 2**16)
+#: For tests whose reference fits are cached: examples share them.
+FEW_SEEDS = st.integers(0, 3)
 
 #: Two fits of the same numbers that follow different round-off paths (another
 #: memory layout, a sparse operator) may stop at different points of the same
 #: minimum: the stopping rule allows scaled gradient entries up to
 #: sqrt(tol) = 3e-4. They are compared to 1e-3 of the predictions' scale, as
-#: in tests/test_quadratic_net.py; a rescaled problem (rtol 1e-4) and the
-#: float32/float64 round trip (1e-4) are held tighter, as the brief asks.
+#: in tests/test_quadratic_net.py. A rescaled problem follows the same path in
+#: the solvers' scaled variables, and float32 inputs differ by 6e-8 relative:
+#: both are held to 1e-4.
 SAME_MINIMUM = 1e-3
 RESCALED = 1e-4
 
@@ -221,11 +224,8 @@ def published_predictions(fitted, X):
     X = dense(X)
     U = fitted.components_.T
     if hasattr(fitted, "output_weights_"):
-        return (
-            (X @ U) ** 2 @ fitted.output_weights_
-            + X @ fitted.coef_
-            + (fitted.intercept_)
-        )
+        quadratic = (X @ U) ** 2 @ fitted.output_weights_
+        return quadratic + X @ fitted.coef_ + fitted.intercept_
     if X.ndim == 3:
         return np.einsum("nij,ij->n", X, U @ U.T)
     return np.sum((X @ U) ** 2, axis=1)
@@ -249,6 +249,31 @@ def assert_same_minimum(predictions, reference, tolerance=SAME_MINIMUM):
     assert_allclose(predictions, reference, rtol=tolerance, atol=tolerance * scale)
 
 
+_REFERENCES = {}
+
+
+def reference_predictions(name, X, y, weight=None):
+    """Predictions of the fit of ``name`` on float64 C-contiguous ``X``, ``y``
+    (and ``weight``) on ``X``, cached by the numbers: the reference that a
+    hostile form of the same numbers must reproduce. The property tests draw
+    their seeds from a few so that examples share references."""
+    key = (name, X.shape, X.tobytes(), y.tobytes())
+    key += (None,) if weight is None else (weight.tobytes(),)
+    if key not in _REFERENCES:
+        _, predictions = fit_predict(make(name), X, y, sample_weight=weight)
+        predictions.setflags(write=False)
+        _REFERENCES[key] = predictions
+    return _REFERENCES[key]
+
+
+def plain_fit(name, form, seed):
+    """Planted X, y, weights (n = 30, d = 3) and the predictions of the
+    weighted fit on them."""
+    X, y = planted(name, 30, 3, seed, form=form)
+    weight = np.random.RandomState(seed).uniform(0.5, 2.0, 30)
+    return X, y, weight, reference_predictions(name, X, y, weight)
+
+
 # -- shapes -----------------------------------------------------------------------
 
 SHAPES = st.one_of(
@@ -263,7 +288,7 @@ SHAPES = st.one_of(
 
 
 @pytest.mark.parametrize("name", NAMES)
-@settings(FAST, max_examples=12)
+@settings(FAST, max_examples=6)
 @given(
     shape=SHAPES,
     form=st.sampled_from(["vectors", "csr", "matrices"]),
@@ -360,12 +385,12 @@ def as_dtype(values, dtype, seed):
 
 
 @pytest.mark.parametrize("name", NAMES)
-@settings(FAST, max_examples=12)
+@settings(FAST, max_examples=4)
 @given(
     dtype=st.sampled_from([*NUMERIC_DTYPES, str]),
     where=st.sampled_from(["X", "y", "sample_weight"]),
     form=st.sampled_from(["vectors", "matrices"]),
-    seed=SEEDS,
+    seed=FEW_SEEDS,
 )
 @example(dtype=np.float16, where="X", form="vectors", seed=0)
 @example(dtype=np.float16, where="y", form="vectors", seed=0)
@@ -374,14 +399,12 @@ def as_dtype(values, dtype, seed):
 @example(dtype=str, where="X", form="vectors", seed=2)
 @example(dtype=str, where="y", form="vectors", seed=3)
 @example(dtype=object, where="X", form="vectors", seed=0)
-@example(dtype=np.bool_, where="y", form="vectors", seed=0)
 def test_dtypes_are_converted_to_the_numbers_they_hold(name, dtype, where, form, seed):
     """Any dtype holding numbers fits as float64 input holding the same
     numbers: bit-identical predictions."""
     if name in NETWORKS:
         form = "vectors"
-    X, y = planted(name, 40, 3, seed, form=form)
-    weight = np.random.RandomState(seed).uniform(0.5, 2.0, 40)
+    X, y, weight, _ = plain_fit(name, form, seed)
     hostile = {"X": X, "y": y, "sample_weight": weight}
     hostile[where], numbers = as_dtype(hostile[where], dtype, seed)
     if where == "X":
@@ -391,10 +414,9 @@ def test_dtypes_are_converted_to_the_numbers_they_hold(name, dtype, where, form,
         y = numbers
     else:
         weight = numbers
-    estimator = make(name)
-    _, expected = fit_predict(clone(estimator), X, y, sample_weight=weight)
+    expected = reference_predictions(name, X, y, weight)
     fitted, predictions = fit_predict(
-        estimator,
+        make(name),
         hostile["X"],
         hostile["y"],
         X_predict=X,
@@ -406,6 +428,21 @@ def test_dtypes_are_converted_to_the_numbers_they_hold(name, dtype, where, form,
         assert_array_equal(fitted.predict(hostile["X"]), expected)
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_float16_extremes(name):
+    """Subnormals, the largest float16 and zeros: the fit of the float64 numbers."""
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((24, 3)).astype(np.float16)
+    X[::4, 0], X[1::4, 1], X[2::4, 2] = 6e-8, 65504.0, -65504.0
+    X[3::4, 0] = 0.0
+    y = np.abs(rng.standard_normal(24)).astype(np.float16)
+    y[::5] = 6e-8
+    _, expected = fit_predict(make(name), X.astype(np.float64), y.astype(np.float64))
+    fitted, predictions = fit_predict(make(name), X, y)
+    assert_sane_fit(fitted, X.astype(np.float64), predictions)
+    assert_array_equal(predictions, expected)
+
+
 def is_numeric(text):
     try:
         np.array([text]).astype(np.float64)
@@ -415,7 +452,7 @@ def is_numeric(text):
 
 
 @pytest.mark.parametrize("name", NAMES)
-@settings(FAST, max_examples=8)
+@settings(FAST, max_examples=6)
 @given(
     bad=st.text(max_size=6).filter(lambda text: not is_numeric(text)),
     where=st.sampled_from(["X", "y"]),
@@ -482,40 +519,40 @@ def with_layout(values, layout, directory):
 
 
 @pytest.mark.parametrize("name", NAMES)
-@settings(FAST, max_examples=8)
+@settings(FAST, max_examples=5)
 @given(
     layout=st.sampled_from(LAYOUTS),
     where=st.sampled_from(["X", "y", "sample_weight", "all"]),
     form=st.sampled_from(["vectors", "matrices"]),
-    seed=SEEDS,
+    seed=FEW_SEEDS,
 )
 @example(layout="memmap", where="all", form="vectors", seed=0)
 @example(layout="readonly", where="all", form="vectors", seed=0)
 @example(layout="fortran", where="X", form="matrices", seed=0)
 @example(layout="columns_view", where="X", form="vectors", seed=0)
-@example(layout="rows_view", where="all", form="vectors", seed=0)
 def test_memory_layouts(name, layout, where, form, seed, memmap_dir):
     if name in NETWORKS:
         form = "vectors"
-    X, y = planted(name, 40, 3, seed, form=form)
-    weight = np.random.RandomState(seed).uniform(0.5, 2.0, 40)
-    hostile = {"X": X, "y": y, "sample_weight": weight}
-    for key in hostile:
-        if where in (key, "all"):
-            hostile[key] = with_layout(hostile[key], layout, memmap_dir)
-            assert_array_equal(
-                hostile[key], {"X": X, "y": y, "sample_weight": weight}[key]
-            )
-    estimator = make(name)
-    _, expected = fit_predict(clone(estimator), X, y, sample_weight=weight)
+    X, y, weight, expected = plain_fit(name, form, seed)
+    plain = {"X": X, "y": y, "sample_weight": weight}
+    hostile = {
+        key: with_layout(values, layout, memmap_dir)
+        if where in (key, "all")
+        else values
+        for key, values in plain.items()
+    }
+    for key in plain:
+        assert_array_equal(hostile[key], plain[key])
     fitted, predictions = fit_predict(
-        estimator, hostile["X"], hostile["y"], sample_weight=hostile["sample_weight"]
+        make(name), hostile["X"], hostile["y"], sample_weight=hostile["sample_weight"]
     )
     assert_sane_fit(fitted, X, predictions)
     assert_same_minimum(predictions, expected)
+    with strict_numerics():  # predicting on the hostile layout too
+        assert_same_minimum(fitted.predict(hostile["X"]), expected)
     # The caller's arrays are left as they were.
-    assert_array_equal(hostile["X"], X)
-    assert_array_equal(hostile["y"], y)
+    for key in plain:
+        assert_array_equal(hostile[key], plain[key])
 
 
 # -- containers ---------------------------------------------------------------------
@@ -555,24 +592,29 @@ CONTAINERS = [
 
 
 @pytest.mark.parametrize("name", NAMES)
-@settings(FAST, max_examples=6)
+@settings(FAST, max_examples=4)
 @given(
     container=st.sampled_from(CONTAINERS),
     form=st.sampled_from(["vectors", "matrices"]),
-    seed=SEEDS,
+    seed=FEW_SEEDS,
 )
 @example(container="pandas_named", form="vectors", seed=0)
 @example(container="lists", form="matrices", seed=0)
 def test_python_and_pandas_containers(name, container, form, seed):
     if name in NETWORKS or container.startswith("pandas"):
         form = "vectors"
-    X, y = planted(name, 40, 3, seed, form=form)
+    X, y, weight, expected = plain_fit(name, form, seed)
     X_hostile, y_hostile = in_container(X, y, container)
-    estimator = make(name)
-    _, expected = fit_predict(clone(estimator), X, y)
-    fitted, predictions = fit_predict(estimator, X_hostile, y_hostile)
+    weight_hostile = weight.tolist() if container == "lists" else pd.Series(weight)
+    fitted, predictions = fit_predict(
+        make(name), X_hostile, y_hostile, sample_weight=weight_hostile
+    )
     assert_sane_fit(fitted, X, predictions)
-    assert_array_equal(predictions, expected)
+    if container.startswith("pandas"):
+        # A DataFrame arrives in Fortran order: another round-off path.
+        assert_same_minimum(predictions, expected)
+    else:
+        assert_array_equal(predictions, expected)
     if container == "pandas_named":
         assert list(fitted.feature_names_in_) == list(X_hostile.columns)
 
@@ -634,21 +676,20 @@ def sparse_variant(X, variant):
 
 
 @pytest.mark.parametrize("name", NAMES)
-@settings(FAST, max_examples=8)
+@settings(FAST, max_examples=3)
 @given(
     variant=st.sampled_from(SPARSE_VARIANTS),
-    density=st.floats(0.05, 1.0),
-    seed=SEEDS,
+    density=st.sampled_from([0.05, 0.3, 0.7, 1.0]),
+    seed=FEW_SEEDS,
 )
 @example(variant="csr", density=0.05, seed=0)
 @example(variant="csr_unsorted_indices", density=0.7, seed=0)
 @example(variant="csr_explicit_zeros", density=0.3, seed=0)
 def test_sparse_inputs(name, variant, density, seed):
-    X, _ = planted(name, 60, 4, seed)
+    X, _ = planted(name, 40, 4, seed)
     matrix, X = sparse_variant(sparse_inputs(X, density, seed), variant)
     y = targets_for(name, X, seed)
-    estimator = make(name)
-    fitted, predictions = fit_predict(estimator, matrix, y)
+    fitted, predictions = fit_predict(make(name), matrix, y)
     assert_sane_fit(fitted, X, predictions)
     # The sparse fit predicts the same on the dense numbers...
     with strict_numerics():
@@ -656,15 +697,14 @@ def test_sparse_inputs(name, variant, density, seed):
     # ... and matrix sensing sees the same problem as with dense X (the network
     # does not center sparse X, a different parametrization of its penalty).
     if name in SENSING:
-        _, expected = fit_predict(clone(estimator), X, y)
-        assert_same_minimum(predictions, expected)
+        assert_same_minimum(predictions, reference_predictions(name, X, y))
 
 
 # -- NaN and infinity ---------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", NAMES)
-@settings(FAST, max_examples=10)
+@settings(FAST, max_examples=8)
 @given(
     value=st.sampled_from([np.nan, np.inf, -np.inf, "nan", "inf"]),
     where=st.sampled_from(["X", "y", "sample_weight", "csr X", "predict X"]),
@@ -707,7 +747,7 @@ def test_nan_and_infinity_are_rejected(name, value, where, position):
 
 
 @pytest.mark.parametrize("name", NAMES)
-@settings(FAST, max_examples=10)
+@settings(FAST, max_examples=5)
 @given(
     value=st.one_of(st.just(0.0), st.floats(-1e6, 1e6).filter(lambda v: abs(v) > 1e-6)),
     shape=SHAPES,
@@ -745,7 +785,7 @@ def test_constant_targets(name, value, shape, seed):
 @cache
 def reference_fit(name, form, seed):
     """X, y and the predictions of the fit on them (unit scales)."""
-    X, y = planted(name, 80, 3, seed, form=form, noise=0.01)
+    X, y = planted(name, 60, 3, seed, form=form, noise=0.01)
     _, predictions = fit_predict(make(name), X, y)
     return X, y, predictions
 
@@ -756,17 +796,29 @@ EXPONENTS = st.floats(-150.0, 150.0, allow_nan=False)
 #: overflows the loss (and then raises FloatingPointError); y * 1e-300
 #: underflows the smoothing of the penalty.
 Y_1E200 = (
-    "numpy 'overflow encountered in matmul' in QuadraticLeastSquares.value "
-    "(skprune/datafit.py), then FloatingPointError: the iterates diverged"
+    "the loss (order c**2 = 1e400) overflows: numpy 'overflow encountered in "
+    "matmul' in QuadraticLeastSquares.value (skprune/datafit.py, from "
+    "estimate_scale in skprune/core.py), then FloatingPointError: the objective "
+    "or its gradient is not finite: the iterates diverged (_check_finite in "
+    "skprune/solvers.py)"
 )
 Y_1E_300 = (
-    "numpy 'divide by zero encountered in divide' in "
-    "SmoothGroupLasso.column_curvature (skprune/penalty.py)"
+    "beta_abs ~ 1e-302 and (s + beta)**1.5 underflows to 0: numpy 'divide by "
+    "zero encountered in divide' in SmoothGroupLasso.column_curvature "
+    "(skprune/penalty.py, from _escape_step in skprune/core.py), then 'invalid "
+    "value encountered in multiply' in _escape_step"
+)
+TINY_Y = (
+    "y scaled below ~1e-154: the loss at zero (order c**2) is subnormal (5e-321 "
+    "at 1e-160) or 0.0 (at 1e-180), so _ScaledObjective's objective_scale falls "
+    "back to 1 and the solvers stop on an objective of ~1e-360: silently wrong "
+    "predictions (3 columns kept instead of 1, 2e-2 to 1.0 relative error at "
+    "1e-180), no warning"
 )
 
 
 @pytest.mark.parametrize("name", NAMES)
-@settings(FAST, max_examples=8)
+@settings(FAST, max_examples=5)
 @given(exponent=EXPONENTS, seed=st.integers(0, 2))
 @example(exponent=-150.0, seed=0)
 @example(exponent=150.0, seed=0)
@@ -784,7 +836,7 @@ def test_y_scale(name, exponent, seed):
 
 
 @pytest.mark.parametrize("name", NAMES)
-@settings(FAST, max_examples=6)
+@settings(FAST, max_examples=3)
 @given(
     exponent=EXPONENTS,
     form=st.sampled_from(["vectors", "matrices"]),
@@ -800,13 +852,14 @@ def test_x_scale(name, exponent, form, seed):
     The network standardizes X (``standardize=True``). Matrix sensing has no
     standardization; its answer to c * X is the factor divided by sqrt(c)
     (matrices) or by c (vectors). With vectors, ``<x x^T, M>`` is quadratic
-    and the loss quartic in c, so the range of c is narrower (1e-60 to 1e60):
-    1e+-150 are pinned by test_known_bug_sensing_vectors_at_extreme_x_scale.
+    and the loss quartic in c, so the range of c is narrower (1e-60 to 1e60,
+    the exponent scaled by 0.4): 1e+-150 are pinned by
+    test_known_bug_sensing_vectors_at_extreme_x_scale.
     """
     if name in NETWORKS:
         form = "vectors"
     elif form == "vectors":
-        exponent = float(np.clip(exponent, -60.0, 60.0))
+        exponent *= 0.4
     X, y, expected = reference_fit(name, form, seed)
     c = 10.0**exponent
     _, predictions = fit_predict(make(name), c * X, y)
@@ -814,7 +867,7 @@ def test_x_scale(name, exponent, form, seed):
 
 
 @pytest.mark.parametrize("name", NAMES)
-@settings(FAST, max_examples=5)
+@settings(FAST, max_examples=2)
 @given(exponent=EXPONENTS, seed=st.integers(0, 2))
 @example(exponent=-150.0, seed=0)
 @example(exponent=150.0, seed=0)
@@ -843,24 +896,38 @@ def test_same_random_state_is_bit_identical(name):
         assert_array_equal(first.mse_path_, second.mse_path_)
 
 
-@pytest.mark.parametrize("name", CV_NAMES)
-def test_cv_is_identical_across_backends_and_n_jobs(name):
+@cache
+def sequential_cv_fit(name):
+    """The CV fit with ``n_jobs=1`` (no backend): what every backend must give."""
     X, y = planted(name, 60, 3, 2)
-    runs = {}
-    for backend, n_jobs in [(None, 1), ("threading", 1), ("threading", 2), ("loky", 2)]:
-        estimator = make(name, n_jobs=n_jobs)
-        if backend is None:
-            fitted, predictions = fit_predict(estimator, X, y)
-        else:
-            with joblib.parallel_backend(backend):
-                fitted, predictions = fit_predict(estimator, X, y)
-        runs[backend, n_jobs] = fitted, predictions
-    (reference, expected), *others = runs.values()
-    for fitted, predictions in others:
-        assert_array_equal(fitted.mse_path_, reference.mse_path_)
-        assert fitted.alpha_ == reference.alpha_
-        assert_array_equal(fitted.components_, reference.components_)
-        assert_array_equal(predictions, expected)
+    fitted, predictions = fit_predict(make(name, n_jobs=1), X, y)
+    return X, y, fitted, predictions
+
+
+def cv_fit_with_backend(name, backend, n_jobs):
+    X, y, _, _ = sequential_cv_fit(name)
+    with joblib.parallel_backend(backend):
+        return fit_predict(make(name, n_jobs=n_jobs), X, y)
+
+
+#: QuadraticNetPrunerCV with threads is pinned by
+#: test_known_bug_network_cv_threads_share_the_standardization.
+CV_BACKENDS = [
+    (name, backend, n_jobs)
+    for name in CV_NAMES
+    for backend, n_jobs in [("threading", 1), ("threading", 2), ("loky", 2)]
+    if not (name == "QuadraticNetPrunerCV" and (backend, n_jobs) == ("threading", 2))
+]
+
+
+@pytest.mark.parametrize("name, backend, n_jobs", CV_BACKENDS)
+def test_cv_is_identical_across_backends_and_n_jobs(name, backend, n_jobs):
+    _, _, reference, expected = sequential_cv_fit(name)
+    fitted, predictions = cv_fit_with_backend(name, backend, n_jobs)
+    assert_array_equal(fitted.mse_path_, reference.mse_path_)
+    assert fitted.alpha_ == reference.alpha_
+    assert_array_equal(fitted.components_, reference.components_)
+    assert_array_equal(predictions, expected)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -894,6 +961,22 @@ def test_float32_and_float64_inputs_are_interchangeable(name):
 
 # -- known bugs (strict xfails, one per bug) -------------------------------------
 
+SENSING_X_SCALE = (
+    "rank-one measurements <x x^T, M> of X * 1e+-150 (quartic loss): numpy "
+    "'overflow encountered in matmul' in QuadraticLeastSquares.curvature_along "
+    "(skprune/datafit.py) at 1e150, 'overflow encountered in power' in "
+    "SmoothGroupLasso.column_curvature (skprune/penalty.py) or 'divide by zero' "
+    "in _escape_step (skprune/core.py) at 1e-150; then FloatingPointError (the "
+    "iterates diverged) or a fit with wrong predictions"
+)
+NO_POSITIVE_TARGET = (
+    "no positive target and n < d: rho = 0, so _escape_step (skprune/core.py) "
+    "takes a round-off eigenvalue for a gap above SADDLE_TOLERANCE * rho = 0 and "
+    "steps sqrt(gap / curvature) along a null direction of X (curvature ~1e-60): "
+    "GroupLassoMatrixSensing predicts ~1e78 instead of 0 for y = -1, "
+    "GroupLassoMatrixSensingCV raises FloatingPointError (the iterates diverged)"
+)
+
 
 def recorded_fit(estimator, X, y):
     """Fit and predict with warnings recorded rather than raised; return the
@@ -925,8 +1008,7 @@ def test_known_bug_y_times_1e_minus_300_leaks_runtime_warnings(name):
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,
-    reason="y scaled below ~1e-154 (y**2 subnormal): silently wrong predictions, "
-    "2e-2 to 1.0 relative error at 1e-180, no warning",
+    reason=TINY_Y,
 )
 def test_known_bug_tiny_y_scale_gives_a_wrong_fit(name):
     X, y, expected = reference_fit(name, "vectors", 0)
@@ -936,31 +1018,21 @@ def test_known_bug_tiny_y_scale_gives_a_wrong_fit(name):
 
 @pytest.mark.parametrize("c", [1e150, 1e-150])
 @pytest.mark.parametrize("name", SENSING)
-@pytest.mark.xfail(
-    strict=True,
-    raises=FloatingPointError,
-    reason="rank-one measurements <x x^T, M> of X * 1e+-150: numpy overflow/divide "
-    "warnings in curvature_along / column_curvature / _escape_step, then "
-    "FloatingPointError: the iterates diverged",
-)
+@pytest.mark.xfail(strict=True, raises=RuntimeWarning, reason=SENSING_X_SCALE)
 def test_known_bug_sensing_vectors_at_extreme_x_scale(name, c):
     X, y, expected = reference_fit(name, "vectors", 0)
-    predictions, leaked = recorded_fit(make(name), c * X, y)
-    assert not leaked
+    _, predictions = fit_predict(make(name), c * X, y)
     assert_allclose(predictions, expected, rtol=RESCALED, atol=RESCALED)
 
 
 @pytest.mark.parametrize("name", SENSING)
 @pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="no positive target and n < d: rho = 0, so _escape_step (skprune/core.py) "
-    "takes a round-off eigenvalue as a gap and steps sqrt(gap / curvature) along a "
-    "null direction of X: predictions of 1e23 for y = 0",
+    strict=True, raises=(AssertionError, FloatingPointError), reason=NO_POSITIVE_TARGET
 )
 def test_known_bug_escape_step_blows_up_when_no_target_is_positive(name):
-    X = np.random.RandomState(3).standard_normal((3, 6))
-    _, predictions = fit_predict(make(name), X, np.zeros(3))
+    X = np.random.RandomState(26).standard_normal((3, 6))
+    # x^T M x >= 0, so the best PSD fit of negative targets predicts 0.
+    _, predictions = fit_predict(make(name), X, np.full(3, -1.0))
     assert_allclose(predictions, 0.0, atol=1e-6)
 
 
@@ -981,3 +1053,23 @@ def test_known_bug_object_string_targets_lack_the_numeric_targets_message(
     if container == "pandas Series":
         labels = pd.Series(labels.tolist())
     expect_rejection(make(name), X, labels, "numeric targets", error=ValueError)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="the CV folds and the full path share one worker estimator; under the "
+    "threading backend QuadraticNetPruner._fit_preprocessing (called by "
+    "_resolve_problem in skprune/_cv.py:_fold_path) overwrites x_offset_/x_scale_ "
+    "of the other threads, so a fold scores its held-out part with another fold's "
+    "standardization: mse_path_ differs from n_jobs=1 (e.g. 0.70 for 0.57)",
+)
+def test_known_bug_network_cv_threads_share_the_standardization():
+    # With 4 folds on 2 threads some fold always overlaps another's start (with
+    # 2 folds one run in about 15 agrees by chance): 0 of 400 runs agreed.
+    name = "QuadraticNetPrunerCV"
+    X, y, _, _ = sequential_cv_fit(name)
+    sequential, _ = fit_predict(make(name, cv=4), X, y)
+    with joblib.parallel_backend("threading"):
+        threaded, _ = fit_predict(make(name, cv=4, n_jobs=2), X, y)
+    assert_array_equal(threaded.mse_path_, sequential.mse_path_)
