@@ -162,14 +162,18 @@ def resolve_problem(
 class _ScaledObjective:
     """The objective ``L + strength * R`` as a function of one scaled flat vector."""
 
-    def __init__(self, datafit, penalty, strength, signs, scale: ProblemScale):
+    def __init__(
+        self, datafit, penalty, strength, signs, scale: ProblemScale, unit=None
+    ):
         self.datafit = datafit
         self.penalty = penalty
         self.strength = strength
         self.signs = signs
         self.factor_scale = np.sqrt(scale.sigma)
         self.linear_scale = scale.target_scale
-        self.objective_scale = scale.loss_at_zero if scale.loss_at_zero > 0 else 1.0
+        if unit is None:
+            unit = scale.loss_at_zero
+        self.objective_scale = unit if unit > 0 else 1.0
         self.shape = (datafit.operator.n_features, signs.shape[0])
 
     def _pack(self, factor, coef, intercept) -> np.ndarray:
@@ -394,6 +398,11 @@ def prune(model: QuadraticModel, prune_threshold, penalty: SmoothGroupLasso) -> 
     return Pruning(column_norms, threshold, support, model.select_columns(support))
 
 
+#: Fine-tuning starts another round, with the objective measured in units of
+#: the loss reached, while a round lowers the loss by this factor or more.
+REFINE_FACTOR = 1e-2
+
+
 def fine_tune(
     datafit: QuadraticLeastSquares,
     model: QuadraticModel,
@@ -409,23 +418,47 @@ def fine_tune(
     ``solver`` is a name of :data:`skprune.solvers.SOLVERS`: ``"lbfgs"``, or
     ``"gd"`` (gradient descent with Armijo backtracking, whose linear rate the
     theory describes).
+
+    The solvers stop relative to the objective's unit, first the loss of
+    ``U = 0``. A round that lowers the loss by ``1 / REFINE_FACTOR`` or more
+    shows that the data are fit far below that unit (noiseless or nearly so),
+    so another round runs with the loss it reached as the unit, until a round
+    gains less, the loss is below ``tol^2`` times the loss of ``U = 0`` (a
+    relative residual below ``tol``), or ``max_iter`` iterations are spent.
+    Noisy data stop after a round or two, at their statistical error;
+    noiseless data converge to the planted matrix, at the linear rate.
     """
     run = get_solver(solver)
-    objective = _ScaledObjective(datafit, None, 0.0, model.signs, scale)
-    if max_iter == 0 or objective.flatten(model).size == 0:
-        return StageResult(model, np.array([datafit.value(model)]), 0, True)
-    result = run(
-        objective,
-        objective.flatten(model),
-        max_iter=max_iter,
-        tol=tol,
-        verbose=verbose,
-        label="fine-tune",
-    )
-    curve = np.asarray(result.objective_curve) * objective.objective_scale
-    return StageResult(
-        objective.model(result.x), curve, result.n_iter, result.converged
-    )
+    unit = floor = scale.loss_at_zero
+    floor *= tol**2
+    curve, n_iter, converged, refining = [], 0, True, False
+    while True:
+        objective = _ScaledObjective(datafit, None, 0.0, model.signs, scale, unit)
+        x0 = objective.flatten(model)
+        if max_iter - n_iter <= 0 or x0.size == 0:
+            if not curve:
+                curve = [datafit.value(model)]
+            break
+        result = run(
+            objective,
+            x0,
+            max_iter=max_iter - n_iter,
+            tol=tol,
+            verbose=verbose,
+            label="fine-tune",
+        )
+        model = objective.model(result.x)
+        round_curve = np.asarray(result.objective_curve) * objective.objective_scale
+        curve.extend(round_curve if not curve else round_curve[1:])
+        n_iter += result.n_iter
+        # A refining round stops on its decrease in its own small unit; only
+        # running out of iterations makes it unconverged.
+        converged = result.converged or (refining and n_iter < max_iter)
+        reached = float(round_curve[-1])
+        if reached <= floor or not 0 < reached <= REFINE_FACTOR * round_curve[0]:
+            break
+        unit, refining = reached, True
+    return StageResult(model, np.asarray(curve), n_iter, converged)
 
 
 def random_model(

@@ -6,11 +6,15 @@ data (``make_regression``-style linear targets), and a PSD quadratic model
 ``<x x^T, U U^T> = ||U^T x||^2 >= 0`` cannot fit a linear target that takes
 both signs, so the R^2 threshold of ``check_regressors_train`` does not apply.
 
-No check is expected to fail. The sample-weight equivalence checks of the
-CV estimators are not guaranteed by construction (repeating rows changes which
-rows ``KFold`` puts in each fold, as for scikit-learn's ``LassoCV``), but on
-the checks' data every fold agrees on the model; a failure there is worth a
-look, not a silence.
+Expected failures, each with its reason (a check that starts failing for
+another estimator is a regression to fix, not something to silence here):
+
+- ``check_sample_weight_equivalence_on_{dense,sparse}_data`` for
+  GroupLassoMatrixSensingCV: repeating rows changes which rows ``KFold`` puts
+  in each fold (as for scikit-learn's own ``LassoCV``), hence the fold errors
+  and the choice along the path; on the checks' data the two models predict
+  within 5e-7 where the check asks 1e-9. (QuadraticNetPrunerCV passes there:
+  every alpha gives it the same network on those data.)
 """
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -27,6 +31,17 @@ from skprune import (
 # folds, the network with 4 neurons: the checks exercise the API, not the
 # choice of alpha or width (their data have up to 30 features, 60 neurons
 # by default).
+_FOLDS_CHANGE = (
+    "repeating rows changes the cross-validation folds (as for LassoCV); "
+    "predictions agree within 5e-7, the check asks 1e-9"
+)
+EXPECTED_FAILURES = {
+    GroupLassoMatrixSensingCV: {
+        "check_sample_weight_equivalence_on_dense_data": _FOLDS_CHANGE,
+        "check_sample_weight_equivalence_on_sparse_data": _FOLDS_CHANGE,
+    },
+}
+
 ESTIMATORS = [
     GroupLassoMatrixSensing(random_state=0),
     # No poor_score tag (asserted in tests/test_quadratic_net.py): its
@@ -45,6 +60,9 @@ def test_poor_score_tag_is_declared():
         assert tags.input_tags.sparse and tags.input_tags.three_d_array
 
 
-@parametrize_with_checks(ESTIMATORS)
+@parametrize_with_checks(
+    ESTIMATORS,
+    expected_failed_checks=lambda estimator: EXPECTED_FAILURES.get(type(estimator), {}),
+)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

@@ -529,3 +529,33 @@ def test_both_starts_recover_the_rank_and_the_spectral_one_trains_less(sensing):
         error = relative_error(model.components_.T, U_star)
         assert error <= 1.05 * relative_error(V_oracle, U_star) + 1e-4
     assert fits["spectral"].n_iter_ < fits["random"].n_iter_
+
+
+# -- the precision of fine-tuning ------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_noiseless_phase_retrieval_is_exact(seed):
+    """Real phase retrieval, y_i = (x_i . u)^2 with no noise, n = 2.5 d: the
+    default fit keeps one column and recovers u u^T to better than 1e-6
+    relative error (fine-tuning refines while the loss keeps falling by 100x a
+    round, down to a relative residual of tol)."""
+    rng = np.random.RandomState(seed)
+    d = 64
+    u = rng.standard_normal(d) / np.sqrt(d)
+    X = rng.standard_normal((int(2.5 * d), d))
+    y = (X @ u) ** 2
+    model = GroupLassoMatrixSensing(random_state=0).fit(X, y)
+    assert model.n_components_ == 1
+    assert relative_error(model.components_.T, u[:, None]) < 1e-6
+
+
+def test_noise_stops_fine_tuning_at_the_statistical_error():
+    """With noise the refinement stops after a round or two: the error is the
+    oracle's (the statistical error), reached in few iterations."""
+    X, y, U_star = problem("gaussian", 0)
+    model = GroupLassoMatrixSensing(alpha=0.03, random_state=0).fit(X, y)
+    V_oracle, _ = oracle("gaussian", 0)
+    error = relative_error(model.components_.T, U_star)
+    assert error <= 1.05 * relative_error(V_oracle, U_star) + 1e-4
+    assert model.refit_n_iter_ <= 50
