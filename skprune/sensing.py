@@ -19,6 +19,10 @@ Only the symmetric part ``S_i`` of ``A_i`` enters, because
 import numpy as np
 import scipy.sparse as sp
 
+#: Rows of X per block when forming ``sum_i r_i x_i x_i^T``: bounds the
+#: temporary weighted copy of X (4096 x d floats) whatever ``n``.
+ADJOINT_BLOCK_ROWS = 4096
+
 
 class DenseSensing:
     """Sensing with a dense stack of ``d x d`` matrices.
@@ -84,7 +88,14 @@ class RankOneSensing:
         if sp.issparse(self._X):
             weighted = sp.diags(residual) @ self._X
             return np.asarray((self._X.T @ weighted).toarray())
-        return self._X.T @ (residual[:, None] * self._X)
+        # In blocks of rows: the weighted copy of X never exceeds one block.
+        d = self.n_features
+        result = np.zeros((d, d))
+        for start in range(0, self.n_samples, ADJOINT_BLOCK_ROWS):
+            rows = slice(start, start + ADJOINT_BLOCK_ROWS)
+            block = self._X[rows]
+            result += block.T @ (residual[rows, None] * block)
+        return result
 
 
 def make_sensing_operator(X):

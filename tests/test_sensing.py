@@ -211,3 +211,18 @@ def test_make_sensing_operator_dispatches_on_ndim(rng, make_X, expected_type):
     operator = make_sensing_operator(make_X(rng))
     assert type(operator) is expected_type
     assert (operator.n_samples, operator.n_features) == (5, 3)
+
+
+def test_rank_one_adjoint_matrix_in_blocks_matches_the_direct_sum():
+    """n spans several blocks of ADJOINT_BLOCK_ROWS (and a partial one): the
+    blockwise sum equals X^T diag(r) X formed at once."""
+    from skprune.sensing import ADJOINT_BLOCK_ROWS, RankOneSensing
+
+    rng = np.random.RandomState(0)
+    n = 2 * ADJOINT_BLOCK_ROWS + 123
+    X = rng.standard_normal((n, 4))
+    residual = rng.standard_normal(n)
+    expected = X.T @ (residual[:, None] * X)
+    np.testing.assert_allclose(
+        RankOneSensing(X).adjoint_matrix(residual), expected, rtol=1e-12, atol=1e-9
+    )
