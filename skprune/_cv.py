@@ -54,6 +54,7 @@ def _fold_path(estimator, X, y, sample_weight, train, test, alphas):
     squared error (weighted when ``sample_weight`` is given) and the number of
     columns kept at each strength."""
     X, y, sample_weight = _aligned(X), _aligned(y), _aligned(sample_weight)
+    estimator = clone(estimator)  # its preprocessing is this fold's alone
     problem = estimator._resolve_problem(
         _take(X, train), _take(y, train), _take(sample_weight, train)
     )
@@ -69,6 +70,7 @@ def _fold_path(estimator, X, y, sample_weight, train, test, alphas):
 def _full_path(estimator, X, y, sample_weight, alphas):
     """The trained models of the path on all the data (no pruning yet)."""
     X, y, sample_weight = _aligned(X), _aligned(y), _aligned(sample_weight)
+    estimator = clone(estimator)  # jobs may share it under a threading backend
     problem = estimator._resolve_problem(X, y, sample_weight)
     return [
         point.trained for point in run_path(estimator, problem, alphas, evaluate=False)

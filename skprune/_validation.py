@@ -50,7 +50,10 @@ def validate_sensing_data(estimator, X, y="no_validation", *, reset):
         "reset": reset,
     }
     validated = validate_X_y(estimator, X, y, **check_params)
-    _check_sensing_shape(validated[0] if isinstance(validated, tuple) else validated)
+    X = validated[0] if isinstance(validated, tuple) else validated
+    _check_sensing_shape(X)
+    if sp.issparse(X) or X.ndim == 2:
+        _check_magnitude(X.data if sp.issparse(X) else X, "X", VECTOR_RANGE)
     return validated
 
 
@@ -60,15 +63,49 @@ def validate_X_y(estimator, X, y="no_validation", **check_params):
     strings rejected with the reason)."""
     if isinstance(y, str) and y == "no_validation":
         return validate_data(estimator, X, **check_params)
+    y = _numeric_targets(estimator, y)
     X, y = validate_data(estimator, X, y, y_numeric=True, **check_params)
+    y = np.asarray(y, dtype=np.float64)
+    if not np.all(np.isfinite(y)):
+        raise ValueError("Input y contains NaN or infinity.")
+    _check_magnitude(y, "y", TARGET_RANGE)
+    return X, y
+
+
+#: Magnitudes of y that float64 arithmetic on squared residuals can carry.
+TARGET_RANGE = (1e-152, 1e152)
+#: Magnitudes of the vectors of rank-one measurements: the loss is quartic in
+#: them, so their range is narrower.
+VECTOR_RANGE = (1e-70, 1e70)
+
+
+def _numeric_targets(estimator, y):
+    """``y`` as float64 when it holds text or objects (strings of numbers are
+    read as numbers); a clear error when they are not numbers."""
+    if not hasattr(y, "dtype"):
+        y = np.asarray(y)  # lists and tuples
+    dtype = y.dtype
+    if getattr(dtype, "kind", "O") not in "OUS":
+        return y
     try:
-        y = np.asarray(y, dtype=np.float64)
+        return np.asarray(y, dtype=np.float64)
     except (TypeError, ValueError) as error:
         raise ValueError(
             f"{type(estimator).__name__} is a regressor and needs numeric "
-            f"targets y, got dtype {y.dtype} ({error}). Encode labels as "
+            f"targets y, got dtype {dtype} ({error}). Encode labels as "
             "numbers first."
         ) from error
-    if not np.all(np.isfinite(y)):
-        raise ValueError("Input y contains NaN or infinity.")
-    return X, y
+
+
+def _check_magnitude(values, name, bounds):
+    """Reject data whose largest magnitude is outside ``bounds`` (zeros pass)."""
+    largest = float(np.max(np.abs(values), initial=0.0))
+    low, high = bounds
+    if largest > high or 0 < largest < low:
+        raise ValueError(
+            f"{name} has values of magnitude up to {largest:.1e}, outside "
+            f"[{low:.0e}, {high:.0e}]: the squared residuals skprune minimizes "
+            "would overflow or underflow in float64. Divide it by a constant "
+            "(for instance its largest magnitude) and scale the result back; "
+            "the fit is equivariant to that."
+        )

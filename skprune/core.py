@@ -80,6 +80,11 @@ def _top_eigenpairs(matrix: np.ndarray) -> dict:
     """For each sign ``a`` in ``{+1, -1}``: the largest eigenvalue of
     ``a * matrix`` and its eigenvector, from one eigendecomposition."""
     eigenvalues, eigenvectors = eigh(matrix)
+    # Eigenvalues at the round-off level of the largest are zero: along a
+    # direction the measurements do not see they would be all there is to
+    # tell a saddle step, and its step length divides by a curvature of ~0.
+    round_off = matrix.shape[0] * np.finfo(float).eps * np.max(np.abs(eigenvalues))
+    eigenvalues = np.where(np.abs(eigenvalues) <= round_off, 0.0, eigenvalues)
     return {
         1.0: (eigenvalues[-1], eigenvectors[:, -1]),
         -1.0: (-eigenvalues[0], eigenvectors[:, 0]),
@@ -261,8 +266,8 @@ def _escape_step(problem: Problem, strength: float, model: QuadraticModel):
     point for the columns that are near zero (with ``lambda = 0`` the penalty
     still sets which columns count as near zero).
     """
-    if model.factor.shape[1] == 0:
-        return None
+    if model.factor.shape[1] == 0 or not problem.scale.correlation > 0:
+        return None  # rho = 0: no direction correlates with the residual
     datafit, penalty = problem.datafit, problem.penalty
     top = _top_eigenpairs(datafit.residual_correlation(model))
     squared_norms = np.sum(model.factor**2, axis=0)
