@@ -11,7 +11,7 @@ number of columns (or neurons) its final model keeps.
 One untimed run of each contender comes first, so that neither pays for
 starting joblib's worker processes.
 
-Run: ``python benchmarks/bench_model_selection.py [--repeats 3]``.
+Run: ``python benchmarks/bench_model_selection.py [--repeats 3] [--init random]``.
 """
 
 import argparse
@@ -59,15 +59,16 @@ PROBLEMS = [
 ]
 
 
-def run_cv(estimator_cv, X, y, folds, n_jobs):
+def run_cv(estimator_cv, X, y, folds, n_jobs, init):
     start = perf_counter()
-    model = estimator_cv(cv=folds, n_jobs=n_jobs, random_state=0).fit(X, y)
+    model = estimator_cv(cv=folds, n_jobs=n_jobs, init=init, random_state=0)
+    model.fit(X, y)
     return perf_counter() - start, model, model.alphas_
 
 
-def run_grid(estimator, alphas, X, y, folds, n_jobs):
+def run_grid(estimator, alphas, X, y, folds, n_jobs, init):
     search = GridSearchCV(
-        estimator(random_state=0),
+        estimator(init=init, random_state=0),
         {"alpha": list(alphas)},
         cv=folds,
         n_jobs=n_jobs,
@@ -81,11 +82,17 @@ def run_grid(estimator, alphas, X, y, folds, n_jobs):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="fits per contender")
+    parser.add_argument(
+        "--init",
+        choices=["spectral", "random"],
+        default="spectral",
+        help="start of training of both contenders",
+    )
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     print(
         f"# {platform.machine()}, {os.cpu_count()} cores, 5 shuffled folds, "
-        f"12 alphas, medians of {args.repeats}"
+        f"12 alphas, init={args.init!r}, medians of {args.repeats}"
     )
     print(
         "| problem | n_jobs | CV estimator | GridSearchCV | ratio "
@@ -96,13 +103,19 @@ def main():
         X, y = load()
         folds = KFold(5, shuffle=True, random_state=0)
         for n_jobs in (1, 2):
-            _, _, alphas = run_cv(estimator_cv, X, y, folds, n_jobs)  # warm-up
-            run_grid(estimator, alphas, X, y, folds, n_jobs)
+            _, _, alphas = run_cv(
+                estimator_cv, X, y, folds, n_jobs, args.init
+            )  # warm-up
+            run_grid(estimator, alphas, X, y, folds, n_jobs, args.init)
             cv_times, grid_times = [], []
             for _ in range(args.repeats):
-                seconds, cv_model, _ = run_cv(estimator_cv, X, y, folds, n_jobs)
+                seconds, cv_model, _ = run_cv(
+                    estimator_cv, X, y, folds, n_jobs, args.init
+                )
                 cv_times.append(seconds)
-                seconds, grid_model = run_grid(estimator, alphas, X, y, folds, n_jobs)
+                seconds, grid_model = run_grid(
+                    estimator, alphas, X, y, folds, n_jobs, args.init
+                )
                 grid_times.append(seconds)
             cv_time, grid_time = median(cv_times), median(grid_times)
             print(

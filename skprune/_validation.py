@@ -99,7 +99,9 @@ def _numeric_targets(estimator, y):
 
 def _check_magnitude(values, name, bounds):
     """Reject data whose largest magnitude is outside ``bounds`` (zeros pass)."""
-    largest = float(np.max(np.abs(values), initial=0.0))
+    if values.size == 0:
+        return
+    largest = max(abs(float(np.max(values))), abs(float(np.min(values))))
     low, high = bounds
     if largest > high or 0 < largest < low:
         raise ValueError(

@@ -90,6 +90,9 @@ class QuadraticLeastSquares:
         return value
 
     def predict(self, model: QuadraticModel) -> np.ndarray:
+        live = np.any(model.factor != 0, axis=0)
+        if not live.all():  # zero columns add nothing; skip their arithmetic
+            model = model.select_columns(live)
         quadratic, _ = self.operator.forward(model.factor, model.signs)
         return quadratic + self._unpenalized_part(model)
 
