@@ -172,6 +172,13 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
 
     def _train(self, problem: Problem, start):
         """Train from ``start`` at the penalty ``lambda_``; publish the result."""
+        if self.verbose:
+            live = int(np.sum(np.any(start.factor != 0, axis=0)))
+            print(
+                f"[train] start: {live} of {start.factor.shape[1]} columns live, "
+                f"lambda_={self.lambda_:.3e}, beta_={self.beta_:.3e}",
+                flush=True,
+            )
         clock = perf_counter()
         trained = train(
             problem,
@@ -194,9 +201,10 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         self._set_trained(trained)
         if self.verbose:
             print(
-                f"[train] {trained.n_iter} iterations, objective "
-                f"{trained.objective_curve[-1]:.6e}, lambda_={self.lambda_:.3e}, "
-                f"beta_={self.beta_:.3e}"
+                f"[train] done in {self.stage_times_['train']:.3g} s: "
+                f"{trained.n_iter} iterations, {trained.n_escapes} saddle escapes, "
+                f"objective {trained.objective_curve[-1]:.6e}",
+                flush=True,
             )
 
     def _set_trained(self, trained):
@@ -327,6 +335,13 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
 
     def _fine_tune(self, datafit, scale):
         """Fine-tune ``self._model`` on ``datafit``, whose scale is ``scale``."""
+        if self.verbose:
+            print(
+                f"[fine-tune] start: {self.n_components_} columns, loss "
+                f"{datafit.value(self._model):.6e}",
+                flush=True,
+            )
+        clock = perf_counter()
         tuned = fine_tune(
             datafit,
             self._model,
@@ -349,8 +364,9 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         self.refit_n_iter_ = tuned.n_iter
         if self.verbose:
             print(
-                f"[fine-tune] {tuned.n_iter} iterations, loss "
-                f"{tuned.objective_curve[-1]:.6e}"
+                f"[fine-tune] done in {perf_counter() - clock:.3g} s: "
+                f"{tuned.n_iter} iterations, loss {tuned.objective_curve[-1]:.6e}",
+                flush=True,
             )
 
     def _set_model(self, model):

@@ -335,8 +335,7 @@ def train(
                 x0,
                 max_iter=max_iter - n_iter,
                 tol=tol,
-                verbose=verbose,
-                label="train",
+                report=_iteration_printer("train", objective, n_iter, verbose),
             )
             model = _with_live_columns(model, live, objective.model(result.x))
             curve.extend(result.objective_curve)
@@ -362,6 +361,22 @@ def train(
             print(f"[train] saddle escape {n_escapes}: column {column} can grow")
     curve = np.asarray(curve) * (objective_scale or 1.0)
     return StageResult(model, curve, n_iter, converged, n_escapes)
+
+
+def _iteration_printer(stage, objective, done, verbose):
+    """At ``verbose >= 2``, a report that prints each iteration's objective in
+    the units of the loss (as the stage summaries do), counting from ``done``
+    iterations already run in the stage."""
+    if verbose < 2:
+        return None
+
+    def report(iteration, value):
+        print(
+            f"[{stage}] iteration {done + iteration}: objective "
+            f"{value * objective.objective_scale:.6e}"
+        )
+
+    return report
 
 
 def _with_live_columns(model: QuadraticModel, live: np.ndarray, sub: QuadraticModel):
@@ -449,8 +464,7 @@ def fine_tune(
             x0,
             max_iter=max_iter - n_iter,
             tol=tol,
-            verbose=verbose,
-            label="fine-tune",
+            report=_iteration_printer("fine-tune", objective, n_iter, verbose),
         )
         model = objective.model(result.x)
         round_curve = np.asarray(result.objective_curve) * objective.objective_scale

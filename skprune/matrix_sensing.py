@@ -98,7 +98,8 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
     random_state : int, RandomState instance or None, default=None
         Seed of the random start.
     verbose : int, default=0
-        ``1`` prints a line per stage, ``2`` also every solver iteration.
+        ``1`` prints a line as each stage starts and ends (with its time),
+        ``2`` also every solver iteration, in the units of the loss.
 
     Attributes
     ----------

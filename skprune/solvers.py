@@ -50,8 +50,7 @@ def lbfgs(
     *,
     max_iter: int,
     tol: float,
-    verbose: int = 0,
-    label: str = "L-BFGS",
+    report: Callable[[int, float], None] | None = None,
     max_restarts: int = 3,
 ) -> SolverResult:
     """Minimize with scipy's L-BFGS-B (no bounds).
@@ -61,6 +60,7 @@ def lbfgs(
     ``sqrt(tol)``. A stop on the decrease alone with a larger gradient (one
     poor iteration) restarts L-BFGS from there with fresh memory, at most
     ``max_restarts`` times, within ``max_iter`` iterations in all.
+    ``report(iteration, f)``, when given, is called after every iteration.
     """
     curve = []
 
@@ -73,8 +73,8 @@ def lbfgs(
 
     def record(intermediate_result):
         curve.append(float(intermediate_result.fun))
-        if verbose > 1:
-            print(f"[{label}] iteration {len(curve) - 1}: objective {curve[-1]:.6e}")
+        if report is not None:
+            report(len(curve) - 1, curve[-1])
 
     x, n_iter = np.asarray(x0, dtype=float), 0
     for _ in range(max_restarts + 1):
@@ -100,15 +100,15 @@ def gradient_descent(
     *,
     max_iter: int,
     tol: float,
-    verbose: int = 0,
-    label: str = "gradient descent",
+    report: Callable[[int, float], None] | None = None,
 ) -> SolverResult:
     """Gradient descent with an Armijo backtracking step.
 
     Each iteration starts from twice the previous accepted step and halves it
     until ``f(x - t g) <= f(x) - t ||g||^2 / 2``. Converged means: an
     iteration lowered ``f`` by at most ``tol * max(|f|, 1)`` (the rule of
-    :func:`lbfgs`), or no step lowers ``f`` any more.
+    :func:`lbfgs`), or no step lowers ``f`` any more. ``report`` as for
+    :func:`lbfgs`.
     """
     x = np.array(x0, dtype=float)
     value, gradient = objective(x)
@@ -134,8 +134,8 @@ def gradient_descent(
         decrease = value - new_value
         x, value, gradient = candidate, new_value, new_gradient
         curve.append(value)
-        if verbose > 1:
-            print(f"[{label}] iteration {iteration}: objective {value:.6e}")
+        if report is not None:
+            report(iteration, value)
         if decrease <= tol * max(abs(value), 1.0):
             return SolverResult(x, curve, iteration, True)
     return SolverResult(x, curve, max_iter, False)

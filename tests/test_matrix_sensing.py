@@ -17,6 +17,7 @@ problem so that the whole module runs in well under a minute.
 import copy
 import functools
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -548,22 +549,41 @@ def test_default_fit_raises_no_warning(recwarn):
     assert messages == []
 
 
-def test_verbose_prints_one_line_per_stage(capsys):
-    """verbose=1: one [train], [prune] and [fine-tune] line (no per-iteration
-    lines); verbose=0: nothing."""
+def test_verbose_reports_each_stage_as_it_starts_and_ends(capsys):
+    """verbose=0: nothing. verbose=1: a start and an end line for training and
+    fine-tuning (the end with its time), one for pruning, a line per saddle
+    escape, no per-iteration lines. verbose=2 adds a line per iteration whose
+    objective is in the units of the summary: the last iteration's value is
+    the one the end line reports."""
     X, y, _ = problem("gaussian", 0)
     GroupLassoMatrixSensing(random_state=0, verbose=0).fit(X, y)
     assert capsys.readouterr().out == ""
     model = GroupLassoMatrixSensing(random_state=0, verbose=1).fit(X, y)
     lines = capsys.readouterr().out.splitlines()
-    stage_lines = [line for line in lines if "saddle escape" not in line]
-    assert [line.split()[0] for line in stage_lines] == [
-        "[train]",
-        "[prune]",
-        "[fine-tune]",
+    stage_lines = [line for line in lines if "saddle escape " not in line]
+    assert [" ".join(line.split()[:2]) for line in stage_lines] == [
+        "[train] start:",
+        "[train] done",
+        "[prune] threshold",
+        "[fine-tune] start:",
+        "[fine-tune] done",
     ]
-    assert len(lines) == 3 + model.n_saddle_escapes_
-    assert f"kept {model.n_components_} of" in stage_lines[1]
+    assert len(lines) == 5 + model.n_saddle_escapes_
+    assert f"kept {model.n_components_} of" in stage_lines[2]
+    assert re.search(r"done in [0-9.e-]+ s", stage_lines[1])
+
+    model = GroupLassoMatrixSensing(random_state=0, verbose=2).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    for stage, curve, n_iter in (
+        ("train", model.objective_curve_, model.n_iter_),
+        ("fine-tune", model.refit_loss_curve_, model.refit_n_iter_),
+    ):
+        iterations = [line for line in lines if line.startswith(f"[{stage}] iteration")]
+        assert len(iterations) == n_iter
+        last = float(iterations[-1].split()[-1])
+        assert last == pytest.approx(curve[-1], rel=1e-6)
+        done = next(line for line in lines if line.startswith(f"[{stage}] done"))
+        assert float(done.split()[-1]) == pytest.approx(curve[-1], rel=1e-6)
 
 
 # -- bad input --------------------------------------------------------------------
