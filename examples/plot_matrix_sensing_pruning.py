@@ -27,7 +27,7 @@ import numpy as np
 
 from skprune import GroupLassoMatrixSensing
 from skprune.datasets import make_matrix_sensing
-from skprune.plotting import plot_column_norms
+from skprune.plotting import plot_column_norms, show_or_save
 
 n_features, rank, noise = 25, 3, 0.1
 sample_sizes = [250, 500, 1000, 2000, 4000]
@@ -190,4 +190,7 @@ ax.set_ylabel("relative error ||U U^T - M*||_F / ||M*||_F")
 ax.set_title(f"Error against n (d={n_features}, r={rank}, noise={noise})")
 ax.legend(fontsize="small")
 
-plt.show()
+# Run as ``python examples/plot_matrix_sensing_pruning.py --save DIR`` on a
+# machine without a screen to write the figures to ``DIR`` instead of showing
+# them.
+show_or_save("plot_matrix_sensing_pruning")

@@ -46,6 +46,7 @@ from skprune import (
     GroupLassoMatrixSensingCV,
     QuadraticNetPrunerCV,
 )
+from skprune.plotting import show_or_save
 
 n_samples, n_features, noise = 600, 10, 0.05
 eigenvalues = np.array([1.0, 0.3, 0.1])
@@ -347,4 +348,7 @@ print(
 # threshold; the path plots above show how far from it they are, which is
 # worth a look before trusting the rank.
 
-plt.show()
+# Run as ``python examples/plot_model_selection.py --save DIR`` on a
+# machine without a screen to write the figures to ``DIR`` instead of showing
+# them.
+show_or_save("plot_model_selection")

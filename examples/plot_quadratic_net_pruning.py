@@ -34,7 +34,7 @@ from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
 from skprune import QuadraticNetPruner
 from skprune.datasets import make_matrix_sensing
-from skprune.plotting import plot_column_norms
+from skprune.plotting import plot_column_norms, show_or_save
 
 n_train, n_test, n_features, rank, noise = 1500, 1000, 16, 3, 0.1
 X, y, planted_factor = make_matrix_sensing(
@@ -241,4 +241,7 @@ axes[0].legend(loc="upper left", fontsize="small")
 axes[0].set_ylabel("mean squared error on the test set (log scale)")
 fig.suptitle(f"Held-out comparison: n_train={n_train}, n_test={n_test}, d={n_features}")
 
-plt.show()
+# Run as ``python examples/plot_quadratic_net_pruning.py --save DIR`` on a
+# machine without a screen to write the figures to ``DIR`` instead of showing
+# them.
+show_or_save("plot_quadratic_net_pruning")

@@ -61,3 +61,45 @@ def plot_column_norms(estimators, labels, *, planted_factor=None, ax=None):
     ax.set_ylabel("column norm before pruning")
     ax.legend(fontsize="small")
     return ax
+
+
+def show_or_save(name, argv=None):
+    """Show the open figures, or save them when the script was asked to.
+
+    The gallery examples end with this call. Run as ``python <example>.py
+    --save DIR`` (for instance on a machine without a screen, where
+    ``plt.show()`` does nothing), every open figure is written to
+    ``DIR/<name>_<number>.png``; otherwise ``plt.show()`` is called.
+
+    Parameters
+    ----------
+    name : str
+        Prefix of the file names, usually the example's name.
+    argv : list of str, default=None
+        The command-line arguments to read; ``None`` uses ``sys.argv[1:]``.
+
+    Returns
+    -------
+    paths : list of pathlib.Path
+        The files written (empty when the figures were shown).
+    """
+    import sys
+    from pathlib import Path
+
+    import matplotlib.pyplot as plt
+
+    argv = sys.argv[1:] if argv is None else argv
+    if "--save" not in argv:
+        plt.show()
+        return []
+    position = argv.index("--save") + 1
+    if position >= len(argv):
+        raise ValueError("--save needs a directory: --save DIR.")
+    directory = Path(argv[position])
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for number in plt.get_fignums():
+        path = directory / f"{name}_{number}.png"
+        plt.figure(number).savefig(path)
+        paths.append(path)
+    return paths

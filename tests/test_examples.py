@@ -19,21 +19,15 @@ matplotlib.use("Agg")
 os.environ["MPLBACKEND"] = "Agg"
 
 import matplotlib.pyplot as plt  # noqa: E402
-from threadpoolctl import threadpool_limits  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 def run_example(name):
-    """Run ``examples/<name>`` and return its module namespace.
-
-    BLAS is limited to one thread: the examples multiply small matrices, for
-    which a second OpenBLAS thread brings nothing and, on a busy machine, can
-    make a fit many times slower.
-    """
+    """Run ``examples/<name>`` as a newcomer would (the package chooses its BLAS
+    threads) and return its module namespace."""
     plt.close("all")
-    with threadpool_limits(limits=1, user_api="blas"):
-        namespace = runpy.run_path(str(EXAMPLES / name), run_name="__main__")
+    namespace = runpy.run_path(str(EXAMPLES / name), run_name="__main__")
     n_figures = len(plt.get_fignums())
     plt.close("all")
     assert n_figures >= 1, f"{name} produced no figure"
@@ -191,3 +185,21 @@ def test_plot_model_selection(tmp_path, monkeypatch):
     assert parameters["polynomial ridge"] == 1 + d + d * (d + 1) // 2 + 1
     assert parameters["QuadraticNetPrunerCV"] == max(ns["outer_widths"]) * d + d + 1
     assert parameters["QuadraticNetPrunerCV"] < parameters["polynomial ridge"]
+
+
+def test_an_example_saves_its_figures_when_asked(tmp_path, monkeypatch):
+    """Run headless with ``--save DIR``, an example writes one PNG per figure."""
+    monkeypatch.setattr(
+        "sys.argv", ["plot_matrix_sensing_pruning.py", "--save", str(tmp_path)]
+    )
+    plt.close("all")
+    runpy.run_path(
+        str(EXAMPLES / "plot_matrix_sensing_pruning.py"), run_name="__main__"
+    )
+    written = sorted(path.name for path in tmp_path.iterdir())
+    assert written and all(
+        name.startswith("plot_matrix_sensing_pruning_") and name.endswith(".png")
+        for name in written
+    )
+    assert all((tmp_path / name).stat().st_size > 1000 for name in written)
+    plt.close("all")

@@ -39,3 +39,20 @@ def test_plot_column_norms_draws_sorted_norms_thresholds_and_planted_values():
     )
     assert ax.get_yscale() == "log"
     matplotlib.pyplot.close(ax.figure)
+
+
+def test_show_or_save_writes_one_png_per_figure_or_asks_for_a_directory(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from skprune.plotting import show_or_save
+
+    plt.close("all")
+    plt.figure()
+    plt.figure()
+    paths = show_or_save("demo", ["--save", str(tmp_path / "out")])
+    assert sorted(path.name for path in paths) == ["demo_1.png", "demo_2.png"]
+    assert all(path.stat().st_size > 0 for path in paths)
+    assert show_or_save("demo", []) == []  # shown (a no-op without a screen)
+    with pytest.raises(ValueError, match="--save needs a directory"):
+        show_or_save("demo", ["--save"])
+    plt.close("all")
