@@ -559,3 +559,51 @@ def test_noise_stops_fine_tuning_at_the_statistical_error():
     error = relative_error(model.components_.T, U_star)
     assert error <= 1.05 * relative_error(V_oracle, U_star) + 1e-4
     assert model.refit_n_iter_ <= 50
+
+
+# -- the saddle escape ---------------------------------------------------------------
+
+
+def test_escape_step_lowers_the_objective_by_the_predicted_amount():
+    """At U = 0 with lambda < lambda_max the top eigenvector v of
+    C = (1/n) sum y_i sym(A_i) is a direction of negative curvature of F.
+    With gap = mu - lambda / sqrt(beta) and kappa = (1/n) sum (v^T A_i v)^2,
+    all computed here from explicit matrices, the quartic model predicts a
+    decrease of gap^2 / (2 kappa) at the step t v, t^2 = gap / kappa; the
+    penalty's exact value lies below its quadratic model, so the true
+    decrease of the naive F is at least that. At lambda >= lambda_max no
+    column can grow and there is no step."""
+    from skprune.core import _escape_step
+
+    X, y, _ = problem("gaussian", 3)
+    estimator = GroupLassoMatrixSensing(alpha=0.3)
+    problem_ = estimator._resolve_problem(*estimator._validate_fit_data(X, y, None))
+    strength = 0.3 * problem_.lambda_max
+    beta = problem_.penalty.beta
+    d, k = X.shape[1], problem_.signs.shape[0]
+    zero = problem_.start.__class__(np.zeros((d, k)), problem_.signs, np.zeros(0), 0.0)
+
+    column, step = _escape_step(problem_, strength, zero)
+    matrices = explicit_matrices(X)
+    eigenvalues, eigenvectors = np.linalg.eigh(
+        np.einsum("n,nab->ab", y, matrices) / len(y)
+    )
+    v = eigenvectors[:, -1]
+    gap = eigenvalues[-1] - strength / np.sqrt(beta)
+    kappa = np.mean(np.einsum("a,nab,b->n", v, matrices, v) ** 2)
+    assert_allclose(
+        np.abs(step), np.sqrt(gap / kappa) * np.abs(v), rtol=1e-8, atol=1e-12
+    )
+
+    def naive_objective(U):
+        residual = np.einsum("nab,ab->n", matrices, U @ U.T) - y
+        squared = np.sum(U**2, axis=0)
+        penalty = np.sum(squared / np.sqrt(squared + beta))
+        return 0.5 * np.mean(residual**2) + strength * penalty
+
+    U = np.zeros((d, k))
+    U[:, column] = step
+    decrease = naive_objective(np.zeros((d, k))) - naive_objective(U)
+    assert decrease >= gap**2 / (2 * kappa) > 0
+
+    assert _escape_step(problem_, 1.01 * problem_.lambda_max, zero) is None
