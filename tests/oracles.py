@@ -7,6 +7,7 @@ and minimized by scipy's L-BFGS.
 
 import numpy as np
 from scipy.optimize import minimize
+from threadpoolctl import threadpool_limits
 
 
 def ill_conditioned_problem(
@@ -40,7 +41,13 @@ def explicit_matrices(X):
 def rank_r_least_squares(X, y, rank, seed=0):
     """The oracle that knows the rank: min over V (d x r) of
     1/(2n) sum_i (<A_i, V V^T> - y_i)^2, by L-BFGS from a spectral start and
-    three random starts; returns the best ``(V, loss)``."""
+    three random starts; returns the best ``(V, loss)``. (One BLAS thread, as
+    skprune uses: its products are small.)"""
+    with threadpool_limits(1, user_api="blas"):
+        return _rank_r_least_squares(X, y, rank, seed)
+
+
+def _rank_r_least_squares(X, y, rank, seed):
     flat = explicit_matrices(X).reshape(len(y), -1)
     d = int(np.sqrt(flat.shape[1]))
     n = len(y)
