@@ -89,10 +89,11 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
         ``"random"``: every column small and random, the start the theory
         analyses.
     init_scale : float, default=1e-3
-        Column norms of the random start, relative to ``sqrt(sigma)``.
+        Column norms of the random start (``init="random"``), relative to
+        ``sqrt(sigma)``.
     warm_start : bool, default=False
         Whether :meth:`fit` trains from the trained factor of the previous fit
-        (same ``n_components`` and ``d``) instead of the small random start.
+        (same ``n_components`` and ``d``) instead of the start ``init``.
         A user's own loop over decreasing ``alpha`` is then cheap; see also
         :func:`skprune.path.group_lasso_path`.
     random_state : int, RandomState instance or None, default=None

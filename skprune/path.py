@@ -71,9 +71,8 @@ def run_path(
     """Run the stages of ``estimator`` on ``problem`` at each of ``alphas``.
 
     The first training starts from ``estimator.init`` at the strongest penalty
-    (at ``alpha >= 1`` the spectral start has no column to set, so it is the
-    small random start, seeded by ``estimator.random_state``), each later one
-    from the previous trained model; a column that the weaker penalty lets grow
+    (at ``alpha >= 1`` the spectral start sets no column: every column starts
+    at zero), each later one from the previous trained model; a column that the weaker penalty lets grow
     leaves zero through a saddle escape. With ``evaluate``, every trained model
     is also pruned with ``estimator.prune_threshold`` and fine-tuned; pruning
     reads the trained norms only, so it never retrains. Fine-tuning minimizes

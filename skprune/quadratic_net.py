@@ -122,11 +122,12 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
         ``"random"``: every column small and random, the start the theory
         analyses.
     init_scale : float, default=1e-3
-        Hidden-weight norms of the random start, relative to ``sqrt(sigma)``.
+        Hidden-weight norms of the random start (``init="random"``), relative
+        to ``sqrt(sigma)``.
     warm_start : bool, default=False
         Whether :meth:`fit` trains from the trained neurons of the previous
-        fit (same ``n_components`` and features) instead of the small random
-        start; see also :func:`skprune.path.group_lasso_path`.
+        fit (same ``n_components`` and features) instead of the start
+        ``init``; see also :func:`skprune.path.group_lasso_path`.
     random_state : int, RandomState instance or None, default=None
         Seed of the random start.
     verbose : int, default=0
