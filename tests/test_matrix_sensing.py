@@ -16,7 +16,6 @@ problem so that the whole module runs in well under a minute.
 
 import copy
 import functools
-import pickle
 import re
 
 import numpy as np
@@ -24,12 +23,11 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose
 from scipy.optimize import minimize
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
-from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.model_selection import KFold, cross_val_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils._param_validation import InvalidParameterError
 
 from skprune import GroupLassoMatrixSensing
 from skprune.datasets import make_matrix_sensing
@@ -486,32 +484,6 @@ def test_prune_in_gap_then_refit_matches_fit(sensing):
     )
 
 
-def test_prune_without_argument_reproduces_fit():
-    """prune() uses prune_threshold: same support_ as fit, and refit gives the
-    same components_ as fit (deterministic solvers on the same input)."""
-    X, y, _ = problem("gaussian", 0)
-    reference = fitted("gaussian", 0)
-    model = fitted("gaussian", 0)
-    model.prune(0.0)
-    model.prune()
-    assert np.array_equal(model.support_, reference.support_)
-    assert_allclose(model.prune_threshold_, np.sqrt(model.beta_))
-    model.refit(X, y)
-    assert_allclose(
-        model.components_.T, reference.components_.T, rtol=1e-12, atol=1e-14
-    )
-    assert_allclose(model.refit_loss_curve_, reference.refit_loss_curve_, rtol=1e-12)
-
-
-def test_fit_is_deterministic_given_random_state():
-    """Two fits with the same random_state give identical components_."""
-    X, y, _ = problem("rank_one", 0)
-    first = GroupLassoMatrixSensing(random_state=7).fit(X, y)
-    second = GroupLassoMatrixSensing(random_state=7).fit(X, y)
-    assert np.array_equal(first.components_.T, second.components_.T)
-    assert np.array_equal(first.trained_components_.T, second.trained_components_.T)
-
-
 @pytest.mark.parametrize("threshold", [2.0, 1.0, -0.1, float("nan"), "bogus"])
 def test_prune_rejects_invalid_threshold(threshold):
     """Thresholds outside "auto" or [0, 1) raise ValueError; unknown strings
@@ -519,11 +491,6 @@ def test_prune_rejects_invalid_threshold(threshold):
     model = fitted("gaussian", 0)
     with pytest.raises(ValueError, match="prune_threshold"):
         model.prune(threshold)
-
-
-def test_prune_before_fit_raises():
-    with pytest.raises(NotFittedError):
-        GroupLassoMatrixSensing().prune()
 
 
 # -- warnings and verbosity -------------------------------------------------------
@@ -587,6 +554,7 @@ def test_verbose_reports_each_stage_as_it_starts_and_ends(capsys):
 
 
 # -- bad input --------------------------------------------------------------------
+# (What every estimator shares is tested once in tests/test_common.py.)
 
 
 def _small_problem():
@@ -594,36 +562,10 @@ def _small_problem():
     return X[:100], y[:100]
 
 
-@pytest.mark.parametrize("where", ["X", "y"])
-@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
-def test_non_finite_input_raises(where, value):
-    X, y = _small_problem()
-    X, y = X.copy(), y.copy()
-    if where == "X":
-        X[3, 1, 2] = value
-    else:
-        y[3] = value
-    with pytest.raises(ValueError):
-        GroupLassoMatrixSensing(random_state=0).fit(X, y)
-
-
 def test_non_square_matrices_raise():
     rng = np.random.default_rng(0)
     with pytest.raises(ValueError, match="square"):
         GroupLassoMatrixSensing().fit(rng.standard_normal((30, 4, 5)), np.ones(30))
-
-
-@pytest.mark.parametrize("shape", [(30,), (30, 3, 3, 3)])
-def test_wrong_number_of_dimensions_raises(shape):
-    rng = np.random.default_rng(0)
-    with pytest.raises(ValueError):
-        GroupLassoMatrixSensing().fit(rng.standard_normal(shape), np.ones(30))
-
-
-def test_wrong_length_of_y_raises():
-    X, y = _small_problem()
-    with pytest.raises(ValueError):
-        GroupLassoMatrixSensing().fit(X, y[:-1])
 
 
 @pytest.mark.parametrize("shape", [(5, 7), (5, 7, 7), (5, 11), (5, 11, 11)])
@@ -641,27 +583,6 @@ def test_predict_with_non_square_matrices_raises():
     model = fitted("gaussian", 0)
     with pytest.raises(ValueError, match="square"):
         model.predict(np.random.default_rng(0).standard_normal((5, 10, 9)))
-
-
-@pytest.mark.parametrize(
-    "params",
-    [
-        {"alpha": -1},
-        {"beta": 0},
-        {"beta": -1.0},
-        {"prune_threshold": 1.5},
-        {"prune_threshold": -0.5},
-        {"prune_threshold": "bogus"},
-        {"refit_solver": "newton"},
-        {"max_iter": 0},
-        {"n_components": 0},
-    ],
-)
-def test_invalid_hyperparameters_raise(params):
-    X, y = _small_problem()
-    with pytest.raises(InvalidParameterError):
-        GroupLassoMatrixSensing(**params).fit(X, y)
-    assert issubclass(InvalidParameterError, ValueError)
 
 
 @pytest.mark.filterwarnings("ignore:Every column:UserWarning")
@@ -698,28 +619,6 @@ def test_cross_val_score_matches_truth():
     assert np.all(scores >= np.array(truth_scores) - 2e-3), (scores, truth_scores)
 
 
-def test_grid_search_in_parallel():
-    """GridSearchCV(n_jobs=2) over alpha and prune_threshold: every candidate
-    scores near the truth, the best model has the planted rank, and the
-    parallel best_score_ equals a sequential cross_val_score."""
-    X, y, U_star = small_problem()
-    truth_score = r2_score(y, naive_predict(X, U_star))
-    grid = {"alpha": [0.05, 0.2], "prune_threshold": ["auto", 0.3]}
-    search = GridSearchCV(
-        GroupLassoMatrixSensing(random_state=0), grid, cv=KFold(3), n_jobs=2
-    ).fit(X, y)
-    assert len(search.cv_results_["params"]) == 4
-    assert np.all(search.cv_results_["mean_test_score"] >= truth_score - 5e-3)
-    assert search.best_estimator_.n_components_ == U_star.shape[1]
-    sequential = cross_val_score(
-        GroupLassoMatrixSensing(random_state=0, **search.best_params_),
-        X,
-        y,
-        cv=KFold(3),
-    )
-    assert_allclose(search.best_score_, sequential.mean(), rtol=1e-10)
-
-
 def test_pipeline_equals_manual_steps():
     """Pipeline(StandardScaler(with_mean=False), model) == scaling by hand then
     fitting; diagonal rescaling of x keeps the rank of M."""
@@ -734,15 +633,6 @@ def test_pipeline_equals_manual_steps():
     manual = GroupLassoMatrixSensing(random_state=0).fit(X / scale, y)
     assert_allclose(pipeline.predict(X[:20]), manual.predict(X[:20] / scale), rtol=1e-8)
     assert pipeline[-1].n_components_ == U_star.shape[1]
-
-
-def test_pickle_round_trip():
-    """Unpickled model predicts bit-for-bit the same."""
-    model = fitted("gaussian", 0)
-    X_new = problem("gaussian", 1)[0][:20]
-    restored = pickle.loads(pickle.dumps(model))
-    assert np.array_equal(restored.predict(X_new), model.predict(X_new))
-    assert np.array_equal(restored.components_.T, model.components_.T)
 
 
 @pytest.mark.parametrize("x_factor, y_factor", [(1e-3, 1.0), (1.0, 1e6), (1e4, 1e-5)])

@@ -19,7 +19,6 @@ minute on two cores.
 
 import copy
 import functools
-import pickle
 from typing import NamedTuple
 
 import numpy as np
@@ -28,13 +27,11 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.optimize import minimize
 from sklearn.datasets import load_diabetes, make_friedman1
-from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LinearRegression
 from sklearn.metrics import r2_score
-from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.model_selection import KFold, cross_val_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils._param_validation import InvalidParameterError
 
 from skprune import QuadraticNetPruner
 
@@ -710,6 +707,7 @@ def test_sparse_fit_equals_equivalent_dense_fit(pair):
 
 
 # -- 6. bad input ------------------------------------------------------------------
+# (What every estimator shares is tested once in tests/test_common.py.)
 
 
 @functools.cache
@@ -723,45 +721,11 @@ def small_problem():
     return X[:100].copy(), y[:100].copy()
 
 
-@pytest.mark.parametrize("sparse", [False, True])
-@pytest.mark.parametrize("where", ["X", "y"])
-@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
-def test_non_finite_input_raises(where, value, sparse):
-    X, y = small_problem()
-    if where == "X":
-        X[3, 1] = value
-    else:
-        y[3] = value
-    with pytest.raises(ValueError):
-        QuadraticNetPruner(random_state=0).fit(sp.csr_matrix(X) if sparse else X, y)
-
-
-def test_non_finite_input_at_predict_raises():
-    X, y = small_problem()
-    model = QuadraticNetPruner(random_state=0).fit(X, y)
-    X[0, 0] = np.nan
-    with pytest.raises(ValueError):
-        model.predict(X)
-
-
-@pytest.mark.parametrize("shape", [(30,), (30, 3, 3)])
-def test_wrong_number_of_dimensions_raises(shape):
-    rng = np.random.default_rng(0)
-    with pytest.raises(ValueError):
-        QuadraticNetPruner().fit(rng.standard_normal(shape), np.ones(30))
-
-
 def test_three_d_input_at_predict_raises():
     X, y = small_problem()
     model = QuadraticNetPruner(random_state=0).fit(X, y)
     with pytest.raises(ValueError):
         model.predict(np.random.default_rng(0).standard_normal((5, 6, 6)))
-
-
-def test_wrong_length_of_y_raises():
-    X, y = small_problem()
-    with pytest.raises(ValueError):
-        QuadraticNetPruner().fit(X, y[:-1])
 
 
 @pytest.mark.parametrize("n_features", [5, 7])
@@ -775,31 +739,6 @@ def test_predict_with_other_number_of_features_raises(n_features):
             model.predict(data)
         with pytest.raises(ValueError, match="expecting 6 features"):
             model.refit(data, np.ones(5))
-
-
-@pytest.mark.parametrize(
-    "params",
-    [
-        {"output_signs": "bogus"},
-        {"alpha": -1},
-        {"beta": 0},
-        {"beta": -1.0},
-        {"prune_threshold": 1.5},
-        {"prune_threshold": -0.5},
-        {"prune_threshold": "bogus"},
-        {"fit_linear": "yes"},
-        {"fit_intercept": None},
-        {"standardize": 2},
-        {"refit_solver": "newton"},
-        {"max_iter": 0},
-        {"n_components": 0},
-    ],
-)
-def test_invalid_hyperparameters_raise(params):
-    X, y = small_problem()
-    with pytest.raises(InvalidParameterError):
-        QuadraticNetPruner(**params).fit(X, y)
-    assert issubclass(InvalidParameterError, ValueError)
 
 
 @pytest.mark.parametrize(
@@ -871,13 +810,6 @@ def test_never_nan(params, data):
     assert np.all(np.isfinite(model.predict(X)))
 
 
-def test_predict_or_prune_before_fit_raises():
-    with pytest.raises(NotFittedError):
-        QuadraticNetPruner().predict(np.ones((2, 3)))
-    with pytest.raises(NotFittedError):
-        QuadraticNetPruner().prune()
-
-
 # -- 7. prune / refit and scikit-learn tooling -------------------------------------
 
 
@@ -918,54 +850,6 @@ def test_prune_in_gap_then_refit_reproduces_fit():
     assert_allclose(model.components_.T, reference.components_.T, rtol=1e-10)
 
 
-def test_prune_without_argument_then_refit_reproduces_fit():
-    X, y, _ = tooling_problem()
-    reference = tooling_fit()
-    model = tooling_fit().prune(0.0).prune()
-    assert_array_equal(model.support_, reference.support_)
-    assert_allclose(model.prune_threshold_, np.sqrt(model.beta_))
-    model.refit(X, y)
-    assert_allclose(model.predict(X), reference.predict(X), rtol=1e-12)
-    assert_allclose(model.refit_loss_curve_, reference.refit_loss_curve_, rtol=1e-12)
-
-
-def test_fit_is_deterministic_given_random_state():
-    """Two fits with the same random_state are identical, bit for bit."""
-    X, y, _ = tooling_problem()
-    first = QuadraticNetPruner(random_state=3).fit(X, y)
-    second = QuadraticNetPruner(random_state=3).fit(X, y)
-    assert_array_equal(first.trained_components_.T, second.trained_components_.T)
-    assert_array_equal(first.components_.T, second.components_.T)
-    assert_array_equal(first.predict(X), second.predict(X))
-
-
-def test_grid_search_in_parallel():
-    """GridSearchCV(n_jobs=2) over alpha and prune_threshold runs all 4
-    candidates; every candidate scores within 0.01 of the R^2 of the planted
-    network on the held-out folds (noise 0.1: the planted net's R^2 is about
-    0.999, a missed neuron costs far more than 0.01); the best model has the
-    planted 3 neurons and predicts finite values; the parallel best_score_
-    equals a sequential cross_val_score (1e-10)."""
-    X, y, planted = tooling_problem()
-    folds = KFold(3)
-    truth_score = np.mean(
-        [r2_score(y[test], planted(X[test])) for _, test in folds.split(X)]
-    )
-    grid = {"alpha": [0.1, 0.3], "prune_threshold": ["auto", 0.3]}
-    search = GridSearchCV(
-        QuadraticNetPruner(random_state=0), grid, cv=folds, n_jobs=2
-    ).fit(X, y)
-    assert len(search.cv_results_["params"]) == 4
-    scores = search.cv_results_["mean_test_score"]
-    assert np.all(scores >= truth_score - 0.01), (scores, truth_score)
-    assert search.best_estimator_.n_components_ == 3
-    assert np.all(np.isfinite(search.best_estimator_.predict(X)))
-    sequential = cross_val_score(
-        QuadraticNetPruner(random_state=0, **search.best_params_), X, y, cv=folds
-    )
-    assert_allclose(search.best_score_, sequential.mean(), rtol=1e-10)
-
-
 def test_cross_val_score_in_pipeline_equals_built_in_standardization():
     """Pipeline(StandardScaler(), net(standardize=False)) is mathematically the
     net with standardize=True on dense X (center, then divide by the standard
@@ -984,15 +868,6 @@ def test_cross_val_score_in_pipeline_equals_built_in_standardization():
     assert_allclose(pipeline_scores, builtin_scores, rtol=0, atol=1e-8)
     truth = [r2_score(y[test], planted(X[test])) for _, test in folds.split(X)]
     assert np.all(pipeline_scores >= np.array(truth) - 0.01), (pipeline_scores, truth)
-
-
-def test_pickle_round_trip():
-    """An unpickled model predicts bit for bit the same."""
-    model = tooling_fit()
-    X_new = tooling_problem()[0][:20]
-    restored = pickle.loads(pickle.dumps(model))
-    assert_array_equal(restored.predict(X_new), model.predict(X_new))
-    assert_array_equal(restored.components_.T, model.components_.T)
 
 
 def test_no_poor_score_tag():
