@@ -65,9 +65,7 @@ def validate_X_y(estimator, X, y="no_validation", **check_params):
         return validate_data(estimator, X, **check_params)
     y = _numeric_targets(estimator, y)
     X, y = validate_data(estimator, X, y, y_numeric=True, **check_params)
-    y = np.asarray(y, dtype=np.float64)
-    if not np.all(np.isfinite(y)):
-        raise ValueError("Input y contains NaN or infinity.")
+    y = np.asarray(y, dtype=np.float64)  # validate_data checked it is finite
     _check_magnitude(y, "y", TARGET_RANGE)
     return X, y
 

@@ -76,15 +76,22 @@ def unpenalized_model(datafit: QuadraticLeastSquares) -> QuadraticModel:
     return QuadraticModel(np.zeros((d, 0)), np.zeros(0), coef, intercept)
 
 
+def _correlation_eigh(matrix: np.ndarray):
+    """Eigenvalues (ascending) and eigenvectors of a symmetric correlation,
+    with the eigenvalues at the round-off level of the largest set to zero:
+    along a direction the measurements do not see, round-off would be all
+    there is to tell a column to grow, and its size divides by a curvature of
+    about zero."""
+    eigenvalues, eigenvectors = eigh(matrix)
+    round_off = matrix.shape[0] * np.finfo(float).eps * np.max(np.abs(eigenvalues))
+    return np.where(np.abs(eigenvalues) <= round_off, 0.0, eigenvalues), eigenvectors
+
+
 def _top_eigenpairs(matrix: np.ndarray) -> dict:
     """For each sign ``a`` in ``{+1, -1}``: the largest eigenvalue of
-    ``a * matrix`` and its eigenvector, from one eigendecomposition."""
-    eigenvalues, eigenvectors = eigh(matrix)
-    # Eigenvalues at the round-off level of the largest are zero: along a
-    # direction the measurements do not see they would be all there is to
-    # tell a saddle step, and its step length divides by a curvature of ~0.
-    round_off = matrix.shape[0] * np.finfo(float).eps * np.max(np.abs(eigenvalues))
-    eigenvalues = np.where(np.abs(eigenvalues) <= round_off, 0.0, eigenvalues)
+    ``a * matrix`` and its eigenvector, from one eigendecomposition
+    (:func:`_correlation_eigh`)."""
+    eigenvalues, eigenvectors = _correlation_eigh(matrix)
     return {
         1.0: (eigenvalues[-1], eigenvectors[:, -1]),
         -1.0: (-eigenvalues[0], eigenvectors[:, 0]),
@@ -517,11 +524,9 @@ def spectral_model(problem: Problem, alpha: float) -> QuadraticModel:
     """
     start, datafit = problem.start, problem.datafit
     factor = np.zeros((start.factor.shape[0], problem.signs.shape[0]))
-    residual = -datafit.residual(start)
-    weights = np.ones_like(residual) if datafit.weights is None else datafit.weights
-    centered = residual - np.average(residual, weights=weights)
-    correlation = datafit.operator.adjoint_matrix(weights * centered) / len(residual)
-    eigenvalues, eigenvectors = eigh(correlation)
+    eigenvalues, eigenvectors = _correlation_eigh(
+        datafit.residual_correlation(start, centered=True)
+    )
     signs = np.unique(problem.signs)
     top = max(float(np.max(sign * eigenvalues)) for sign in signs)
     picks = []  # (column, sign, direction)
@@ -536,18 +541,13 @@ def spectral_model(problem: Problem, alpha: float) -> QuadraticModel:
     if not picks:
         return QuadraticModel(factor, problem.signs, start.coef, start.intercept)
     design = np.column_stack(
-        [
-            datafit.operator.forward(direction[:, None], np.ones(1))[0] * sign
-            for _, sign, direction in picks
-        ]
+        [datafit.along(direction) * sign for _, sign, direction in picks]
     )
-    means = np.average(design, axis=0, weights=weights)
-    target = residual
+    target = -datafit.residual(start)
+    means = datafit.mean(design)
     if datafit.fit_intercept:
-        design, target = design - means, centered
-    root = np.sqrt(weights)
-    sizes = np.linalg.lstsq(root[:, None] * design, root * target, rcond=None)[0]
-    sizes = np.maximum(sizes, 0.0)
+        design, target = design - means, target - datafit.mean(target)
+    sizes = np.maximum(datafit.least_squares(design, target), 0.0)
     for (column, _, direction), size in zip(picks, sizes, strict=True):
         factor[:, column] = np.sqrt(size) * direction
     intercept = start.intercept - (

@@ -104,16 +104,29 @@ class QuadraticLeastSquares:
         residual = self.residual(model)
         return 0.5 * float(residual @ self._weighted(residual)) / residual.shape[0]
 
-    def residual_correlation(self, model: QuadraticModel) -> np.ndarray:
+    def residual_correlation(
+        self, model: QuadraticModel, *, centered: bool = False
+    ) -> np.ndarray:
         """``C = (1/n) sum_i s_i (y_i - f_i) S_i``: minus the gradient of ``L``
-        with respect to ``M = U D U^T``."""
-        residual = self._weighted(self.residual(model))
-        return self.operator.adjoint_matrix(-residual) / residual.shape[0]
+        with respect to ``M = U D U^T``. ``centered`` subtracts the weighted
+        mean of ``y - f`` first."""
+        residual = self.residual(model)
+        if centered:
+            residual = residual - self.mean(residual)
+        return self.operator.adjoint_matrix(-self._weighted(residual)) / len(residual)
+
+    def mean(self, values: np.ndarray) -> np.ndarray:
+        """The weighted mean of ``values`` over the samples (axis 0)."""
+        return np.average(values, axis=0, weights=self.weights)
+
+    def along(self, direction: np.ndarray) -> np.ndarray:
+        """``q_i = v^T S_i v``: the measurements of ``v v^T``."""
+        return self.operator.forward(direction[:, None], np.ones(1))[0]
 
     def curvature_along(self, direction: np.ndarray) -> float:
         """``(1/n) sum_i s_i (v^T S_i v)^2``: the curvature of ``L`` along
         ``M = t v v^T`` (``L`` changes by ``t^2`` times half of it)."""
-        along, _ = self.operator.forward(direction[:, None], np.ones(1))
+        along = self.along(direction)
         return float(along @ self._weighted(along)) / along.shape[0]
 
     def value_and_gradient(self, model: QuadraticModel):
@@ -148,18 +161,23 @@ class QuadraticLeastSquares:
             columns.append(np.ones((self.y.shape[0], 1)))
         if not columns:
             return np.zeros(0), 0.0
-        # Rows scaled by sqrt(s_i) turn the weighted problem into a plain one.
-        root = None if self.weights is None else np.sqrt(self.weights)
-        target = self.y if root is None else root * self.y
         if sp.issparse(self.linear_design):
             design = sp.hstack(columns, format="csr")
-            if root is not None:
-                design = sp.diags(root) @ design
+            target = self.y
+            if self.weights is not None:
+                root = np.sqrt(self.weights)
+                design, target = sp.diags(root) @ design, root * target
             solution = lsqr(design, target, atol=1e-12, btol=1e-12)[0]
         else:
-            design = np.hstack(columns)
-            if root is not None:
-                design = root[:, None] * design
-            solution = np.linalg.lstsq(design, target, rcond=None)[0]
+            solution = self.least_squares(np.hstack(columns), self.y)
         intercept = float(solution[-1]) if self.fit_intercept else 0.0
         return solution[: self.n_linear], intercept
+
+    def least_squares(self, design: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """The coefficients of the weighted least squares of ``target`` on the
+        columns of a dense ``design``."""
+        if self.weights is None:
+            return np.linalg.lstsq(design, target, rcond=None)[0]
+        # Rows scaled by sqrt(s_i) turn the weighted problem into a plain one.
+        root = np.sqrt(self.weights)
+        return np.linalg.lstsq(root[:, None] * design, root * target, rcond=None)[0]

@@ -91,7 +91,7 @@ def run_path(
     model = start_model(
         problem, estimator.init, alphas[0], estimator.init_scale, random_state
     )
-    points, not_converged, tuned = [], [], None
+    points, tuned, all_converged = [], None, True
     for alpha in alphas:
         trained = train(
             problem,
@@ -121,14 +121,15 @@ def run_path(
                 tol=estimator.tol,
                 verbose=estimator.verbose,
             )
-        if not (trained.converged and (point.tuned is None or point.tuned.converged)):
-            not_converged.append(float(alpha))
+        all_converged &= trained.converged and (
+            point.tuned is None or point.tuned.converged
+        )
         if estimator.verbose:
             kept = f", kept {point.pruning.support.sum()}" if evaluate else ""
             print(f"[path] alpha={alpha:.3g}: {trained.n_iter} iterations{kept}")
         points.append(point)
         model = trained.model
-    if not_converged:
+    if not all_converged:
         warn_user(
             "Some points of the path stopped at their iteration limit before "
             "converging (training or fine-tuning). Increase max_iter or "
