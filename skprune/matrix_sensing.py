@@ -104,7 +104,7 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
 
     Attributes
     ----------
-    components_ : ndarray of shape (n_components_, n_features_in_)
+    components_ : ndarray of shape (``n_components_``, ``n_features_in_``)
         The kept columns ``u_j`` of the fine-tuned factor ``U``, one per row
         (the orientation of :class:`~sklearn.decomposition.PCA`): ``U`` is
         ``components_.T`` and the model is ``M = components_.T @ components_``.
@@ -114,7 +114,7 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
         Which columns of the trained factor were kept.
     column_norms_ : ndarray of shape (k,)
         Column norms of the trained factor, before pruning.
-    trained_components_ : ndarray of shape (k, n_features_in_)
+    trained_components_ : ndarray of shape (k, ``n_features_in_``)
         The columns of the trained factor, one per row, before pruning.
     lambda_ : float
         The absolute penalty strength ``lambda = alpha * lambda_max_``.

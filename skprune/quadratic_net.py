@@ -136,14 +136,14 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
 
     Attributes
     ----------
-    components_ : ndarray of shape (n_components_, n_features_in_)
+    components_ : ndarray of shape (``n_components_``, ``n_features_in_``)
         Hidden weights of the kept neurons, one neuron per row (the
         orientation of :class:`~sklearn.decomposition.PCA`), in the units of
         the original features: ``f(x) = sum_j output_weights_[j]
         (components_[j] @ x)**2 + x @ coef_ + intercept_``.
-    output_weights_ : ndarray of shape (n_components_,)
+    output_weights_ : ndarray of shape (``n_components_``,)
         The signs ``a_j`` of the kept neurons.
-    coef_ : ndarray of shape (n_features_in_,)
+    coef_ : ndarray of shape (``n_features_in_``,)
         The linear term in original units (zeros when ``fit_linear=False``);
         it includes the linear part that centering moves out of the neurons.
     intercept_ : float
@@ -155,12 +155,12 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
     column_norms_ : ndarray of shape (k,)
         Norms ``||w_j||`` of the trained neurons in standardized units, before
         pruning.
-    trained_components_ : ndarray of shape (k, n_features_in_)
+    trained_components_ : ndarray of shape (k, ``n_features_in_``)
         The trained hidden weights in standardized units, one neuron per row,
         before pruning.
-    x_offset_ : ndarray of shape (n_features_in_,)
+    x_offset_ : ndarray of shape (``n_features_in_``,)
         The mean ``mu`` subtracted from the features (zeros when not centering).
-    x_scale_ : ndarray of shape (n_features_in_,)
+    x_scale_ : ndarray of shape (``n_features_in_``,)
         The scale ``s`` dividing the features (ones when not standardizing).
     lambda_, lambda_max_, beta_, prune_threshold_ : float
         The absolute penalty ``alpha * lambda_max_``, its largest useful value,
