@@ -39,13 +39,7 @@ extensions = [
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
-exclude_patterns = [
-    "_build",
-    "**/*.ipynb",
-    "auto_examples/*.md",
-    "auto_examples/*.py",
-    "auto_examples/*.zip",
-]
+exclude_patterns = ["_build"]
 templates_path = ["_templates"]
 
 # -- API reference -----------------------------------------------------------
@@ -75,7 +69,6 @@ numpydoc_validation_exclude = {
 }
 
 # -- Markdown (the user guide, the README parts it includes) ------------------
-myst_enable_extensions = ["dollarmath"]
 myst_heading_anchors = 3  # "guide.md#9-choosing-alpha-..." links resolve
 
 # -- Gallery -----------------------------------------------------------------
@@ -83,9 +76,9 @@ sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
     "gallery_dirs": str(DOCS / "auto_examples"),
     "filename_pattern": r"/plot_",
+    # every figure open at the end of a code block, rendered with Agg; the
+    # examples' final show_or_save() then finds none left to show
     "image_scrapers": ("matplotlib",),
-    "matplotlib_animations": False,
-    "remove_config_comments": True,
     "download_all_examples": False,
     "within_subsection_order": "FileNameSortKey",
     "doc_module": ("skprune",),
@@ -93,8 +86,7 @@ sphinx_gallery_conf = {
     "reference_url": {"skprune": None},
     "show_memory": False,
     "abort_on_example_error": True,
-    # where the page of execution times would go (not linked from the site)
-    "write_computation_times": False,
+    "write_computation_times": False,  # no timing page in the source tree
 }
 
 # -- HTML --------------------------------------------------------------------
@@ -107,5 +99,7 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": [],
 }
+# pages without sub-pages need no navigation sidebar
+html_sidebars = {"index": [], "guide": [], "benchmarks": []}
 html_show_sourcelink = False
 html_copy_source = False
