@@ -96,6 +96,7 @@ from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from skprune import GroupLassoMatrixSensing, QuadraticNetPruner
+from skprune._oracles import nuclear_norm_least_squares, nuclear_norm_strength
 from skprune.core import _ScaledObjective
 from skprune.datasets import make_matrix_sensing
 
@@ -249,26 +250,15 @@ def run_overparameterized(X, y):
     return V @ V.T, numerical_rank(V @ V.T), f"{result.nit} iters"
 
 
-def nuclear_norm_strength(n, d):
-    """Twice the spectral norm of ``(1/n) sum_i e_i sym(A_i)``, ``e_i`` the noise."""
-    return 2.0 * NOISE * np.sqrt(2.0 * d / n)
-
-
 def run_nuclear_norm(X, y):
     n, d, _ = X.shape
-    flat = (0.5 * (X + X.transpose(0, 2, 1))).reshape(n, d * d)
-    M = cp.Variable((d, d), PSD=True)
-    objective = cp.sum_squares(flat @ cp.vec(M, order="C") - y) / (
-        2 * n
-    ) + nuclear_norm_strength(n, d) * cp.trace(M)
-    problem = cp.Problem(cp.Minimize(objective))
-    problem.solve(solver="SCS")
-    estimate = 0.5 * (M.value + M.value.T)
-    stats = problem.solver_stats
+    strength = nuclear_norm_strength(n, d, NOISE)
+    estimate, info = nuclear_norm_least_squares(X, y, strength, solver="SCS")
     return (
         estimate,
         numerical_rank(estimate),
-        f"{problem.status}, SCS {stats.num_iters} iters in {stats.solve_time:.3f} s",
+        f"{info['status']}, SCS {info['iterations']} iters in "
+        f"{info['solve_time']:.3f} s",
     )
 
 

@@ -3,19 +3,13 @@
 Run it with ``python -m skprune demo`` (``--help`` lists the options).
 """
 
-import argparse
 from time import perf_counter
 
 import numpy as np
 
+from ._oracles import relative_error
 from .datasets import make_matrix_sensing
 from .matrix_sensing import GroupLassoMatrixSensing
-
-
-def relative_error(factor, planted_factor):
-    """``||U U^T - M*||_F / ||M*||_F``."""
-    planted = planted_factor @ planted_factor.T
-    return float(np.linalg.norm(factor @ factor.T - planted) / np.linalg.norm(planted))
 
 
 def run_demo(
@@ -32,10 +26,28 @@ def run_demo(
     The oracle knows the rank: it is the same estimator with
     ``n_components=rank`` and no penalty, i.e. the rank-``r`` least-squares fit.
 
+    Parameters
+    ----------
+    n_samples : int, default=1500
+        Number of measurements ``n``.
+    n_features : int, default=30
+        Size ``d`` of the ``d x d`` matrix.
+    rank : int, default=3
+        Planted rank ``r``.
+    n_components : int, default=30
+        Columns ``k`` of the overparameterized factor.
+    noise : float, default=0.1
+        Standard deviation of the noise.
+    sensing : {"gaussian", "rank_one"}, default="gaussian"
+        Gaussian matrices ``A_i``, or rank-one ``x_i x_i^T``
+        (see :func:`skprune.datasets.make_matrix_sensing`).
+    random_state : int, default=0
+        Seed of the data and of the start.
+
     Returns
     -------
     report : dict
-        What :func:`main` prints.
+        What ``python -m skprune demo`` prints (see :func:`format_report`).
     """
     X, y, planted = make_matrix_sensing(
         n_samples,
@@ -75,6 +87,25 @@ def run_demo(
     }
 
 
+def format_report(report):
+    """The lines that ``python -m skprune demo`` prints for a :func:`run_demo`
+    report: one ``name  value`` line per entry, names aligned.
+
+    Parameters
+    ----------
+    report : dict
+        The output of :func:`run_demo`.
+
+    Returns
+    -------
+    text : str
+    """
+    width = max(len(key) for key in report)
+    return "\n".join(
+        f"{key:<{width}}  {_format(value)}" for key, value in report.items()
+    )
+
+
 def _format(value):
     if isinstance(value, float):
         return f"{value:.4g}"
@@ -83,52 +114,3 @@ def _format(value):
     if isinstance(value, np.ndarray):
         return np.array2string(value, precision=3, max_line_width=78, separator=" ")
     return str(value)
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m skprune")
-    commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser(
-        "demo",
-        help="train, prune and fine-tune on a planted problem",
-        description="Train, prune and fine-tune GroupLassoMatrixSensing on a "
-        "planted low-rank problem, and compare it with a least-squares fit that "
-        "knows the rank.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    demo.add_argument(
-        "--n-samples", type=int, default=1500, help="number of measurements n"
-    )
-    demo.add_argument(
-        "--n-features", type=int, default=30, help="size d of the d x d matrix"
-    )
-    demo.add_argument("--rank", type=int, default=3, help="planted rank r")
-    demo.add_argument(
-        "--n-components",
-        type=int,
-        default=30,
-        help="columns k of the overparameterized factor (an upper bound on r)",
-    )
-    demo.add_argument(
-        "--noise", type=float, default=0.1, help="standard deviation of the noise"
-    )
-    demo.add_argument(
-        "--sensing",
-        choices=["gaussian", "rank_one"],
-        default="gaussian",
-        help="Gaussian matrices A_i, or rank-one x_i x_i^T",
-    )
-    demo.add_argument("--seed", type=int, default=0, help="seed of data and start")
-    args = parser.parse_args(argv)
-    report = run_demo(
-        args.n_samples,
-        args.n_features,
-        args.rank,
-        args.n_components,
-        args.noise,
-        args.sensing,
-        args.seed,
-    )
-    width = max(len(key) for key in report)
-    for key, value in report.items():
-        print(f"{key:<{width}}  {_format(value)}")

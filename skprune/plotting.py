@@ -35,32 +35,78 @@ def plot_column_norms(estimators, labels, *, planted_factor=None, ax=None):
         _, ax = plt.subplots(layout="constrained")
     for estimator, label in zip(estimators, labels, strict=True):
         check_is_fitted(estimator, "column_norms_")
-        norms = np.sort(estimator.column_norms_)[::-1]
-        (line,) = ax.semilogy(
-            np.arange(1, norms.size + 1),
-            norms,
-            "o-",
-            label=f"{label}: keeps {estimator.n_components_}",
-        )
-        ax.axhline(
+        draw_sorted_norms(
+            ax,
+            estimator.column_norms_,
             estimator.prune_threshold_,
-            color=line.get_color(),
-            linestyle="--",
-            label=f"threshold {estimator.prune_threshold_:.3g}",
+            f"{label}: keeps {estimator.n_components_}",
         )
     if planted_factor is not None:
-        singular_values = np.linalg.svd(planted_factor, compute_uv=False)
-        ax.semilogy(
-            np.arange(1, singular_values.size + 1),
-            singular_values,
-            "kx",
-            markersize=10,
-            label=f"singular values of planted U* (r={singular_values.size})",
-        )
+        draw_singular_values(ax, np.linalg.svd(planted_factor, compute_uv=False))
     ax.set_xlabel("column, sorted by norm")
     ax.set_ylabel("column norm before pruning")
     ax.legend(fontsize="small")
     return ax
+
+
+def draw_sorted_norms(ax, column_norms, threshold, label, **style):
+    """Draw column norms sorted in decreasing order and a threshold line.
+
+    The building block of :func:`plot_column_norms`, for norms that are not
+    held by a fitted estimator (for instance collected over several fits).
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+        Where to draw, on a log scale.
+    column_norms : array-like of shape (k,)
+        The norms, in any order.
+    threshold : float or None
+        Drawn as a dashed horizontal line of the same colour; ``None`` draws
+        none.
+    label : str
+        Legend label of the norms.
+    **style
+        Passed to ``ax.semilogy`` for the norms.
+
+    Returns
+    -------
+    line : matplotlib Line2D
+        The line of the norms.
+    """
+    norms = np.sort(np.asarray(column_norms, dtype=float))[::-1]
+    (line,) = ax.semilogy(
+        np.arange(1, norms.size + 1), norms, "o-", label=label, **style
+    )
+    if threshold is not None:
+        ax.axhline(
+            threshold,
+            color=line.get_color(),
+            linestyle="--",
+            label=f"threshold {threshold:.3g}",
+        )
+    return line
+
+
+def draw_singular_values(ax, singular_values):
+    """Draw the singular values of a planted factor ``U*`` as crosses: the
+    norms that ``r`` orthogonal columns fitting ``U* U*^T`` would have.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+        Where to draw.
+    singular_values : array-like of shape (r,)
+        The singular values of ``U*``, in decreasing order.
+    """
+    singular_values = np.asarray(singular_values, dtype=float)
+    ax.semilogy(
+        np.arange(1, singular_values.size + 1),
+        singular_values,
+        "kx",
+        markersize=10,
+        label=f"singular values of planted U* (r={singular_values.size})",
+    )
 
 
 def show_or_save(name, argv=None):

@@ -4,7 +4,8 @@
 builds it (seeded, the CV estimators on a small grid) with extra parameters;
 ``planted_problem`` gives its kind of planted data, whose width is known, as
 fresh copies of a cached draw. Independent references (a rank-r least-squares
-oracle, ill-conditioned problems) live in ``oracles.py``.
+oracle, the nuclear-norm estimator) live in ``skprune/_oracles.py``,
+ill-conditioned problems in ``oracles.py``.
 """
 
 import functools

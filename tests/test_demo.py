@@ -5,10 +5,11 @@ import sys
 
 import numpy as np
 import pytest
-from oracles import rank_r_least_squares, relative_error
 
+from skprune._oracles import rank_r_least_squares, relative_error
+from skprune.cli import main
 from skprune.datasets import make_matrix_sensing
-from skprune.demo import main, run_demo
+from skprune.demo import run_demo
 
 SMALL = [
     "--n-samples",
@@ -24,9 +25,9 @@ SMALL = [
 
 def test_demo_report_against_the_planted_rank_and_an_independent_oracle():
     """References: the planted rank, and a rank-r least-squares fit written in
-    tests/oracles.py (scipy's L-BFGS on explicit matrices, not skprune) on the
-    same data. The demo's error is within 5% of it, and the oracle error the
-    demo prints (its own rank-r fit) agrees with it to 1%."""
+    skprune/_oracles.py (scipy's L-BFGS on explicit matrices, not skprune's
+    estimators) on the same data. The demo's error is within 5% of it, and the
+    oracle error the demo prints (its own rank-r fit) agrees with it to 1%."""
     report = run_demo(400, 8, 2, 8, noise=0.1, sensing="rank_one", random_state=0)
     assert report["true rank"] == 2
     assert report["columns kept"] == "2 of 8"

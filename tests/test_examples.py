@@ -7,12 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from oracles import rank_r_least_squares, relative_error
 from sklearn.datasets import load_diabetes
 from sklearn.linear_model import LinearRegression, RidgeCV
 from sklearn.model_selection import KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+
+from skprune._oracles import rank_r_least_squares, relative_error
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
@@ -94,8 +95,9 @@ def test_plot_matrix_sensing_pruning():
     assert np.all(np.diff(ns["penalized"].refit_loss_curve_) <= 0)
 
     # with the rank found, the pruned model matches a rank-r least-squares fit
-    # computed here independently of skprune (tests/oracles.py), as does the
-    # example's own oracle; that error shrinks with n like sqrt(r d / n)
+    # computed here independently of skprune's estimators (skprune/_oracles.py),
+    # as does the example's own oracle; that error shrinks with n like
+    # sqrt(r d / n)
     pruned = np.array(ns["sweep"]["pruned + fine-tuned"])
     oracle = []
     for n in ns["sample_sizes"]:
@@ -113,7 +115,7 @@ def test_plot_matrix_sensing_pruning():
 
 def test_plot_model_selection(tmp_path, monkeypatch):
     """References independent of skprune: the planted rank and eigenvalues (by
-    construction), the rank-3 least-squares oracle of ``oracles.py``, the
+    construction), the rank-3 least-squares oracle of ``skprune/_oracles.py``, the
     noise level, the selection rules recomputed from ``mse_path_`` with numpy,
     and scikit-learn's polynomial ridge and linear regression scored here."""
     monkeypatch.chdir(tmp_path)

@@ -1,9 +1,10 @@
 """The regularization path, the CV estimators, warm_start and sample_weight.
 
-References are independent of skprune (see ``oracles.py``): planted factors
-drawn with numpy, a rank-r least-squares oracle minimized by scipy, closed
-forms of the null model's held-out error and of ``lambda_max``, and naive
-gradients of the (weighted) objective written with explicit matrices.
+References are independent of skprune's estimators (see
+``skprune/_oracles.py``): planted factors drawn with numpy, a rank-r
+least-squares oracle minimized by scipy, closed forms of the null model's
+held-out error and of ``lambda_max``, and naive gradients of the (weighted)
+objective written with explicit matrices.
 """
 
 import functools
@@ -13,12 +14,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
-from oracles import (
-    explicit_matrices,
-    ill_conditioned_problem,
-    rank_r_least_squares,
-    relative_error,
-)
+from oracles import ill_conditioned_problem
 from sklearn.datasets import load_diabetes, make_friedman1
 from sklearn.linear_model import RidgeCV
 from sklearn.model_selection import KFold, cross_val_score, cross_validate
@@ -33,6 +29,7 @@ from skprune import (
     group_lasso_path,
 )
 from skprune._cv import select_alpha_index
+from skprune._oracles import explicit_matrices, rank_r_least_squares, relative_error
 
 #: n per sensing: Gaussian A_i carry d^2 numbers each, rank-one x_i only d.
 N_SAMPLES = {"gaussian": 600, "rank_one": 3000}
