@@ -39,7 +39,8 @@ extensions = [
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
-exclude_patterns = ["_build"]
+# reproduce/claims.md is included by reproduce.md, not a page of its own
+exclude_patterns = ["_build", "reproduce/claims.md"]
 templates_path = ["_templates"]
 
 # -- API reference -----------------------------------------------------------

@@ -89,8 +89,10 @@ def draw_sorted_norms(ax, column_norms, threshold, label, **style):
 
 
 def draw_singular_values(ax, singular_values):
-    """Draw the singular values of a planted factor ``U*`` as crosses: the
-    norms that ``r`` orthogonal columns fitting ``U* U*^T`` would have.
+    """Draw the singular values of a planted factor ``U*`` as crosses.
+
+    They are the norms that ``r`` orthogonal columns fitting ``U* U*^T`` would
+    have.
 
     Parameters
     ----------

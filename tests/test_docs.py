@@ -124,8 +124,8 @@ def test_landing_page_guide_gallery_and_benchmarks(site):
     # the two commands of the README, and the picture
     assert "pip install . && python -m skprune demo" in text(index)
     assert 'pip install -e ".[test]" && python -m pytest -q' in text(index)
-    assert "column_norms.png" in index
-    assert (site / "_images" / "column_norms.png").is_file()
+    assert "norms.png" in index
+    assert (site / "_images" / "norms.png").is_file()
 
     guide = text(page(site, "guide.html"))
     for topic in [

@@ -113,7 +113,9 @@ def write_table(rows, directory, caption=""):
             measured += f"<br>*{row.note}*"
         cells = [
             row.claim,
-            f"[{row.claim}.png]({row.claim}.png)",
+            # "./" marks the link as relative to this file, also where the
+            # documentation includes the table
+            f"[{row.claim}.png](./{row.claim}.png)",
             _markdown_cell(row.statement),
             _markdown_cell(measured),
             _markdown_cell(row.criterion),
