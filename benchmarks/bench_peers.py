@@ -50,10 +50,17 @@ in turn, on the same data, and the tables show medians over ``--repeats``
    on a planted quadratic network (``n = 20000``, ``d = 50``, three neurons of
    output weights 1, 1, -1 plus a linear term) and on ``make_friedman1``,
    80/20 split: fit time, test R^2 and number of parameters.
-5. **Peak memory** of one skprune fit: the peak of the Python and numpy
-   allocations traced by ``tracemalloc`` during ``fit`` (``X`` itself is
-   allocated before tracing starts; BLAS-internal buffers are not traced),
-   against ``X.nbytes``. One fit, since it is deterministic.
+5. **Memory and float32**: for ``GroupLassoMatrixSensing`` (Gaussian
+   matrices, rank-one vectors with and without noise) and
+   ``QuadraticNetPruner`` (the planted network on shifted features, dense
+   and CSR with 10% of the entries), with ``X`` in float64 and in float32
+   (the same numbers: the data are drawn, rounded to float32, and the
+   targets computed from them): the peak of the Python and numpy allocations
+   traced by ``tracemalloc`` during one ``fit`` (``X`` itself is allocated
+   before tracing starts; BLAS-internal buffers are not traced; one fit,
+   since it is deterministic), against the bytes of ``X`` (data, indices and
+   pointers for CSR); the fit time; and the relative error against the
+   planted truth.
 
 Threads: skprune runs its solves with one BLAS thread (``skprune/_threads.py``),
 and so do the hand-written scipy contenders here (inside
@@ -119,7 +126,14 @@ FULL = {
     "objective": [("gaussian", 3000, 50), ("rank_one", 80000, 50)],
     "planted_net": (20000, 50),
     "friedman": 2000,
-    "memory": [("gaussian", 3000, 50), ("rank_one", 80000, 50)],
+    "memory": {
+        "sensing": [
+            ("gaussian", 3000, 50, 0.1),
+            ("rank_one", 80000, 50, 0.1),
+            ("rank_one", 20000, 50, 0.0),
+        ],
+        "network": [(20000, 50, 1.0), (20000, 50, 0.1)],
+    },
 }
 QUICK = {
     "gaussian_d": [8, 12],
@@ -128,7 +142,10 @@ QUICK = {
     "objective": [("gaussian", 300, 10), ("rank_one", 2000, 10)],
     "planted_net": (1000, 8),
     "friedman": 300,
-    "memory": [("gaussian", 300, 10), ("rank_one", 2000, 10)],
+    "memory": {
+        "sensing": [("gaussian", 300, 10, 0.1), ("rank_one", 2000, 10, 0.0)],
+        "network": [(2000, 10, 1.0), (2000, 10, 0.3)],
+    },
 }
 
 
@@ -516,28 +533,103 @@ def network_section(planted_size, friedman_size, repeats):
             )
 
 
-# -- memory --------------------------------------------------------------------------
+# -- memory and float32 ---------------------------------------------------------------
 
 
-def memory_section(sizes):
-    print("\n## 5. Peak traced memory of one skprune fit (tracemalloc)\n")
-    print("| sensing | n | d | X | peak extra during fit | peak / X.nbytes |")
-    print("|---|---|---|---|---|---|")
-    for sensing, n, d in sizes:
-        X, y = make_matrix_sensing(
-            n, d, RANK, noise=NOISE, sensing=sensing, random_state=0
+def shifted_network(n_samples, n_features, *, density=1.0, seed=0):
+    """The planted network of section 4 on features with means in [-3, 3] and
+    scales from 0.1 to 10 (``density < 1``: that fraction of the entries
+    kept, the others zero, as CSR). Returns ``X``, ``y`` and the noiseless
+    ``f*(X)``, all computed from the float32 numbers of ``X``."""
+    rng = np.random.RandomState(seed)
+    d = n_features
+    X = rng.uniform(-3, 3, d) + np.logspace(-1, 1, d) * rng.standard_normal(
+        (n_samples, d)
+    )
+    if density < 1:
+        X *= rng.uniform(size=X.shape) < density
+    X = X.astype(np.float32).astype(np.float64)
+    Z = (X - X.mean(axis=0)) / X.std(axis=0)
+    W = rng.standard_normal((d, 3)) / np.sqrt(d)
+    v = rng.standard_normal(d) / np.sqrt(d)
+    truth = (Z @ W) ** 2 @ np.array([1.0, 1.0, -1.0]) + Z @ v
+    y = truth + NOISE * rng.standard_normal(n_samples)
+    return (scipy.sparse.csr_matrix(X) if density < 1 else X), y, truth
+
+
+def memory_problems(sizes):
+    """``(estimator, label, n, d, X, y, error)``: ``error(model, X)`` is the
+    relative error against the planted truth, ``||M - M*||_F / ||M*||_F`` for
+    matrix sensing and ``||f(X) - f*(X)|| / ||f*(X) - mean||`` for the
+    network."""
+    for sensing, n, d, noise in sizes["sensing"]:
+        X, y, U = make_matrix_sensing(
+            n, d, RANK, noise=0.0, sensing=sensing, random_state=0, return_factor=True
         )
-        tracemalloc.start()
-        try:
-            before = tracemalloc.get_traced_memory()[0]
-            GroupLassoMatrixSensing(random_state=0).fit(X, y)
-            peak = tracemalloc.get_traced_memory()[1] - before
-        finally:
-            tracemalloc.stop()
-        print(
-            f"| {sensing} | {n} | {d} | {X.nbytes / 2**20:.1f} MiB "
-            f"| {peak / 2**20:.1f} MiB | {peak / X.nbytes:.2f} |"
+        X = X.astype(np.float32).astype(np.float64)  # the numbers both dtypes hold
+        planted = U @ U.T
+        y = (
+            X.reshape(n, -1) @ planted.ravel()
+            if sensing == "gaussian"
+            else np.sum((X @ U) ** 2, axis=1)
         )
+        y = y + noise * np.random.RandomState(1).standard_normal(n)
+
+        def error(model, X, planted=planted):
+            V = model.components_.T
+            return relative_error(V @ V.T, planted)
+
+        label = f"{sensing}, noise {noise}"
+        yield GroupLassoMatrixSensing, label, n, d, X, y, error
+    for n, d, density in sizes["network"]:
+        X, y, truth = shifted_network(n, d, density=density)
+
+        def error(model, X, truth=truth):
+            return float(
+                np.linalg.norm(model.predict(X) - truth)
+                / np.linalg.norm(truth - truth.mean())
+            )
+
+        label = "planted net, " + ("dense" if density == 1 else f"CSR {density:.0%}")
+        yield QuadraticNetPruner, label, n, d, X, y, error
+
+
+def nbytes(X):
+    if scipy.sparse.issparse(X):
+        return X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    return X.nbytes
+
+
+def memory_section(sizes, repeats):
+    print(
+        "\n## 5. Memory and float32: peak traced memory of one fit, fit time "
+        f"(median of {repeats}), error against the planted truth\n"
+    )
+    print(
+        "| estimator | data | n | d | dtype | X | peak extra during fit "
+        "| peak / X | fit time | rel. error |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for Estimator, label, n, d, X, y, error in memory_problems(sizes):
+        for dtype in (np.float64, np.float32):
+            X_dtype = X.astype(dtype)
+            tracemalloc.start()
+            try:
+                before = tracemalloc.get_traced_memory()[0]
+                model = Estimator(random_state=0).fit(X_dtype, y)
+                peak = tracemalloc.get_traced_memory()[1] - before
+            finally:
+                tracemalloc.stop()
+            times = [
+                timed(Estimator(random_state=0).fit, X_dtype, y)[0]
+                for _ in range(repeats)
+            ]
+            print(
+                f"| {Estimator.__name__} | {label} | {n} | {d} "
+                f"| {np.dtype(dtype).name} | {nbytes(X_dtype) / 2**20:.1f} MiB "
+                f"| {peak / 2**20:.1f} MiB | {peak / nbytes(X_dtype):.2f} "
+                f"| {seconds(median(times))} | {error(model, X_dtype):.2e} |"
+            )
 
 
 # -- main ------------------------------------------------------------------------------
@@ -596,7 +688,7 @@ def main():
     rank_one_section(sizes["rank_one"], sizes["slope_d"], args.repeats)
     objective_section(sizes["objective"], args.repeats)
     network_section(sizes["planted_net"], sizes["friedman"], args.repeats)
-    memory_section(sizes["memory"])
+    memory_section(sizes["memory"], args.repeats)
     print(f"\nTotal {perf_counter() - start:.0f} s")
 
 

@@ -242,6 +242,8 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         ----------
         X : array-like or sparse matrix
             Training inputs (see the class docstring for the shapes allowed).
+            float32 stays float32 and is computed in float32; any other dtype
+            is converted to float64.
         y : array-like of shape (n_samples,)
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -385,7 +387,9 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
-            Predictions.
+            Predictions, computed in ``X``'s precision: float32 when ``X`` is
+            float32, else float64 (the fitted parameters are float64 either
+            way).
         """
         check_is_fitted(self, "_model")
         X = self._validate_X(X, reset=False)

@@ -43,38 +43,44 @@ def validate_sensing_data(estimator, X, y="no_validation", *, reset):
                 f"fitted with d={expected}. Pass vectors or matrices of size "
                 f"{expected}."
             )
-    check_params = {
-        "accept_sparse": "csr",
-        "dtype": "float64",
-        "allow_nd": True,
-        "reset": reset,
-    }
-    validated = validate_X_y(estimator, X, y, **check_params)
+    validated = validate_X_y(
+        estimator, X, y, accept_sparse="csr", allow_nd=True, reset=reset
+    )
     X = validated[0] if isinstance(validated, tuple) else validated
     _check_sensing_shape(X)
     if sp.issparse(X) or X.ndim == 2:
-        _check_magnitude(X.data if sp.issparse(X) else X, "X", VECTOR_RANGE)
+        _check_magnitude(X.data if sp.issparse(X) else X, "X", X.dtype)
     return validated
 
 
 def validate_X_y(estimator, X, y="no_validation", **check_params):
     """``validate_data`` of ``X`` alone when ``y`` is ``"no_validation"``,
     else of ``X`` and a float64 ``y`` (strings of numbers are converted, other
-    strings rejected with the reason)."""
+    strings rejected with the reason).
+
+    ``X`` comes out float32 when it is float32 (the fit then computes in
+    float32), else float64; ``y`` must have magnitudes that the arithmetic in
+    ``X``'s dtype can carry (:data:`MAGNITUDES`).
+    """
+    check_params = {"dtype": [np.float64, np.float32], **check_params}
     if isinstance(y, str) and y == "no_validation":
         return validate_data(estimator, X, **check_params)
     y = _numeric_targets(estimator, y)
     X, y = validate_data(estimator, X, y, y_numeric=True, **check_params)
     y = np.asarray(y, dtype=np.float64)  # validate_data checked it is finite
-    _check_magnitude(y, "y", TARGET_RANGE)
+    _check_magnitude(y, "y", X.dtype)
     return X, y
 
 
-#: Magnitudes of y that float64 arithmetic on squared residuals can carry.
-TARGET_RANGE = (1e-152, 1e152)
-#: Magnitudes of the vectors of rank-one measurements: the loss is quartic in
-#: them, so their range is narrower.
-VECTOR_RANGE = (1e-70, 1e70)
+#: For the arithmetic in each dtype, the magnitudes of ``y`` and of the
+#: vectors of rank-one measurements it can carry. float64: ``y`` squared must
+#: fit, and the loss is quartic in the vectors, so their range is narrower.
+#: float32 (largest number 3e38): the products of the gradient and of the
+#: residual correlation reach ``n |y|^1.5 |x|`` and ``n |y| |x|^2``.
+MAGNITUDES = {
+    np.dtype(np.float64): {"y": (1e-152, 1e152), "X": (1e-70, 1e70)},
+    np.dtype(np.float32): {"y": (1e-12, 1e12), "X": (1e-8, 1e8)},
+}
 
 
 def _numeric_targets(estimator, y):
@@ -95,17 +101,19 @@ def _numeric_targets(estimator, y):
         ) from error
 
 
-def _check_magnitude(values, name, bounds):
-    """Reject data whose largest magnitude is outside ``bounds`` (zeros pass)."""
+def _check_magnitude(values, name, dtype):
+    """Reject data whose largest magnitude is outside the range
+    :data:`MAGNITUDES` gives ``name`` for arithmetic in ``dtype`` (zeros pass)."""
     if values.size == 0:
         return
     largest = max(abs(float(np.max(values))), abs(float(np.min(values))))
-    low, high = bounds
+    low, high = MAGNITUDES[np.dtype(dtype)][name]
     if largest > high or 0 < largest < low:
+        advice = " or pass X as float64" if dtype == np.float32 else ""
         raise ValueError(
             f"{name} has values of magnitude up to {largest:.1e}, outside "
             f"[{low:.0e}, {high:.0e}]: the squared residuals skprune minimizes "
-            "would overflow or underflow in float64. Divide it by a constant "
-            "(for instance its largest magnitude) and scale the result back; "
-            "the fit is equivariant to that."
+            f"would overflow or underflow in {np.dtype(dtype).name}. Divide it "
+            f"by a constant (for instance its largest magnitude){advice} and "
+            "scale the result back; the fit is equivariant to that."
         )

@@ -4,7 +4,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.linalg import lsqr
+from scipy.linalg.lapack import dgeqrf
+from scipy.sparse.linalg import LinearOperator, lsqr
+
+from .design import RowDesign, row_blocks
 
 
 @dataclass(frozen=True)
@@ -47,14 +50,22 @@ class QuadraticLeastSquares:
     multiplied by the same constant, and an integer weight acts exactly as
     that many copies of the sample.
 
+    The arithmetic over the samples runs in the operator's dtype (float32 or
+    float64): ``y``, the weights, the predictions and the residuals are
+    stored in it. Sums over the samples that give one number (``L``, the
+    weighted means) are accumulated in float64. The gradients are float64.
+
     Parameters
     ----------
     operator : DenseSensing or RankOneSensing
         The sensing operator of the ``A_i`` (see :mod:`skprune.sensing`).
     y : ndarray of shape (n_samples,)
-        Targets.
-    linear_design : ndarray or sparse matrix of shape (n_samples, p), default=None
-        Rows ``z_i`` of the linear term; ``None`` for no linear term.
+        Targets; ``None`` for a datafit that only predicts.
+    linear_design : {ndarray, sparse matrix, RowDesign} of shape (n_samples, p), \
+            default=None
+        Rows ``z_i`` of the linear term (a :class:`~skprune.design.RowDesign`
+        for rows standardized on the fly); ``None`` for no linear term. It
+        must have the operator's dtype.
     fit_intercept : bool, default=False
         Whether the model has the constant ``b``.
     sample_weight : ndarray of shape (n_samples,), default=None
@@ -66,14 +77,24 @@ class QuadraticLeastSquares:
         self, operator, y, linear_design=None, fit_intercept=False, sample_weight=None
     ):
         self.operator = operator
-        self.y = y
+        dtype = operator.dtype
+        self.y = None if y is None else np.asarray(y, dtype=dtype)
+        if linear_design is not None and not isinstance(linear_design, RowDesign):
+            linear_design = RowDesign(linear_design)
         self.linear_design = linear_design
         self.fit_intercept = fit_intercept
-        self.weights = (
-            None
-            if sample_weight is None
-            else sample_weight * (sample_weight.shape[0] / np.sum(sample_weight))
-        )
+        if sample_weight is not None:
+            normalized = sample_weight * (
+                sample_weight.shape[0] / np.sum(sample_weight)
+            )
+            sample_weight = normalized.astype(dtype, copy=False)
+        self.weights = sample_weight
+
+    @property
+    def round_off(self) -> float:
+        """The relative round-off of the arithmetic over the samples: the
+        machine epsilon of the operator's dtype."""
+        return float(np.finfo(self.operator.dtype).eps)
 
     def _weighted(self, residual: np.ndarray) -> np.ndarray:
         """``s_i r_i`` with the weights normalized to mean one."""
@@ -86,10 +107,11 @@ class QuadraticLeastSquares:
     def _unpenalized_part(self, model):
         value = model.intercept
         if self.linear_design is not None:
-            value = value + np.asarray(self.linear_design @ model.coef)
+            value = value + self.linear_design.times(model.coef)
         return value
 
     def predict(self, model: QuadraticModel) -> np.ndarray:
+        """The predictions ``f_i``, in the operator's dtype."""
         live = np.any(model.factor != 0, axis=0)
         if not live.all():  # zero columns add nothing; skip their arithmetic
             model = model.select_columns(live)
@@ -102,7 +124,7 @@ class QuadraticLeastSquares:
 
     def value(self, model: QuadraticModel) -> float:
         residual = self.residual(model)
-        return 0.5 * float(residual @ self._weighted(residual)) / residual.shape[0]
+        return 0.5 * _dot(residual, self._weighted(residual)) / residual.shape[0]
 
     def residual_correlation(
         self, model: QuadraticModel, *, centered: bool = False
@@ -112,12 +134,14 @@ class QuadraticLeastSquares:
         mean of ``y - f`` first."""
         residual = self.residual(model)
         if centered:
-            residual = residual - self.mean(residual)
+            residual = residual - self.mean(residual).astype(residual.dtype)
         return self.operator.adjoint_matrix(-self._weighted(residual)) / len(residual)
 
     def mean(self, values: np.ndarray) -> np.ndarray:
-        """The weighted mean of ``values`` over the samples (axis 0)."""
-        return np.average(values, axis=0, weights=self.weights)
+        """The weighted mean of ``values`` over the samples (axis 0), in float64."""
+        return np.average(
+            np.asarray(values, dtype=np.float64), axis=0, weights=self.weights
+        )
 
     def along(self, direction: np.ndarray) -> np.ndarray:
         """``q_i = v^T S_i v``: the measurements of ``v v^T``."""
@@ -127,7 +151,7 @@ class QuadraticLeastSquares:
         """``(1/n) sum_i s_i (v^T S_i v)^2``: the curvature of ``L`` along
         ``M = t v v^T`` (``L`` changes by ``t^2`` times half of it)."""
         along = self.along(direction)
-        return float(along @ self._weighted(along)) / along.shape[0]
+        return _dot(along, self._weighted(along)) / along.shape[0]
 
     def value_and_gradient(self, model: QuadraticModel):
         """Return ``L`` and its gradients ``(dL/dU, dL/dw, dL/db)``.
@@ -148,30 +172,93 @@ class QuadraticLeastSquares:
         if self.linear_design is None:
             grad_coef = np.zeros(0)
         else:
-            grad_coef = np.asarray(self.linear_design.T @ weighted) / n_samples
-        grad_intercept = float(np.mean(weighted)) if self.fit_intercept else 0.0
-        value = 0.5 * float(residual @ weighted) / n_samples
+            grad_coef = self.linear_design.transpose_times(weighted) / n_samples
+        grad_intercept = (
+            float(np.mean(weighted, dtype=np.float64)) if self.fit_intercept else 0.0
+        )
+        value = 0.5 * _dot(residual, weighted) / n_samples
         return value, (grad_factor, grad_coef, grad_intercept)
 
     def fit_unpenalized_part(self) -> tuple[np.ndarray, float]:
         """Weighted least-squares ``(w, b)`` of the linear term and constant
-        alone (U = 0)."""
-        columns = [] if self.linear_design is None else [self.linear_design]
-        if self.fit_intercept:
-            columns.append(np.ones((self.y.shape[0], 1)))
-        if not columns:
-            return np.zeros(0), 0.0
-        if sp.issparse(self.linear_design):
-            design = sp.hstack(columns, format="csr")
-            target = self.y
-            if self.weights is not None:
-                root = np.sqrt(self.weights)
-                design, target = sp.diags(root) @ design, root * target
-            solution = lsqr(design, target, atol=1e-12, btol=1e-12)[0]
+        alone (U = 0).
+
+        The constant alone is the weighted mean of ``y``. With a linear term,
+        a dense design is reduced block by block of rows (in float64) to the
+        triangular factor ``R`` of the QR decomposition of ``[Z, 1, y]``
+        (rows scaled by ``sqrt(s_i)``), which gives the minimum-norm solution
+        that ``numpy.linalg.lstsq`` would give on the whole design, to
+        round-off; a sparse design goes to ``scipy.sparse.linalg.lsqr``
+        through its products, never copied.
+        """
+        if self.linear_design is None:
+            intercept = float(self.mean(self.y)) if self.fit_intercept else 0.0
+            return np.zeros(0), intercept
+        if sp.issparse(self.linear_design.X):
+            solution = self._iterative_least_squares()
         else:
-            solution = self.least_squares(np.hstack(columns), self.y)
+            solution = self._blocked_least_squares()
         intercept = float(solution[-1]) if self.fit_intercept else 0.0
         return solution[: self.n_linear], intercept
+
+    def _blocked_least_squares(self) -> np.ndarray:
+        """Least squares of ``y`` on ``[Z, 1]`` from the triangular factor
+        ``R`` of the QR decomposition of ``[Z, 1, y]``, updated one block of
+        rows at a time (:meth:`_stack_and_factor`)."""
+        n_columns = self.n_linear + int(self.fit_intercept)
+        triangle = np.zeros((0, n_columns + 1))
+        for rows in row_blocks(self.y.shape[0]):
+            triangle = self._stack_and_factor(triangle, rows)
+        # [Z, 1, y] = Q R: the residual of any (w, b) has the norm of
+        # R[:, :-1] (w, b) - R[:, -1], a problem with at most n_columns + 1 rows.
+        rcond = np.finfo(float).eps * max(self.y.shape[0], n_columns)
+        return np.linalg.lstsq(triangle[:, :-1], triangle[:, -1], rcond=rcond)[0]
+
+    def _stack_and_factor(self, triangle: np.ndarray, rows: slice) -> np.ndarray:
+        """The triangular factor of ``triangle`` stacked on the ``rows`` of
+        ``[Z, 1, y]`` (scaled by ``sqrt(s_i)``), factored in place: the stack
+        is the only copy of those rows."""
+        p, top = self.n_linear, triangle.shape[0]
+        n_columns = triangle.shape[1]
+        stacked = np.empty((top + rows.stop - rows.start, n_columns), order="F")
+        stacked[:top] = triangle
+        lower = stacked[top:]
+        self.linear_design.fill_block(rows, lower[:, :p])
+        if self.fit_intercept:
+            lower[:, p] = 1.0
+        lower[:, -1] = self.y[rows]
+        if self.weights is not None:
+            lower *= np.sqrt(self.weights[rows], dtype=np.float64)[:, None]
+        factored = dgeqrf(stacked, overwrite_a=True)[0]  # R above the diagonal
+        return np.triu(factored[:n_columns])
+
+    def _iterative_least_squares(self) -> np.ndarray:
+        """Least squares of ``y`` on ``[Z, 1]`` by ``lsqr``, with ``Z`` applied
+        through its products."""
+        design, n = self.linear_design, self.y.shape[0]
+        root = np.ones(n) if self.weights is None else np.sqrt(self.weights)
+        root = root.astype(np.float64)
+
+        def matvec(solution):
+            value = design.times(solution[: self.n_linear]).astype(np.float64)
+            if self.fit_intercept:
+                value += solution[-1]
+            return root * value
+
+        def rmatvec(residual):
+            residual = root * residual
+            parts = [design.transpose_times(residual)]
+            if self.fit_intercept:
+                parts.append([np.sum(residual)])
+            return np.concatenate(parts)
+
+        n_columns = self.n_linear + int(self.fit_intercept)
+        system = LinearOperator(
+            (n, n_columns), matvec=matvec, rmatvec=rmatvec, dtype=np.float64
+        )
+        tolerance = max(1e-12, self.round_off)
+        target = root * self.y
+        return lsqr(system, target, atol=tolerance, btol=tolerance)[0]
 
     def least_squares(self, design: np.ndarray, target: np.ndarray) -> np.ndarray:
         """The coefficients of the weighted least squares of ``target`` on the
@@ -181,3 +268,11 @@ class QuadraticLeastSquares:
         # Rows scaled by sqrt(s_i) turn the weighted problem into a plain one.
         root = np.sqrt(self.weights)
         return np.linalg.lstsq(root[:, None] * design, root * target, rcond=None)[0]
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """``sum_i a_i b_i`` accumulated in float64 (a float32 sum of ``n`` terms
+    would carry a relative error up to ``n`` times float32's round-off)."""
+    return float(
+        np.dot(a.astype(np.float64, copy=False), b.astype(np.float64, copy=False))
+    )

@@ -9,6 +9,7 @@ from ._base import BaseGroupLassoPruner
 from ._cv import PrunerCVMixin, cv_constraints
 from ._validation import validate_X_y
 from .datafit import QuadraticLeastSquares
+from .design import RowDesign, row_blocks
 from .sensing import RankOneSensing
 
 
@@ -87,14 +88,15 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
         zero variance are left unscaled), as the ``StandardScaler`` that
         ``MLPRegressor`` users put in front of a network. This changes what
         the penalty sees: neuron norms are measured in standardized units.
-        Independently of this option, dense features are centered whenever
-        both ``fit_linear`` and ``fit_intercept`` hold: centering moves a
-        linear term and a constant out of each neuron, which ``v`` and ``b``
-        absorb, so the model and the penalty are unchanged and only the
-        conditioning improves. It is skipped otherwise (the model could not
-        absorb the shift) and for sparse ``X`` (it would densify it; a CSR
-        ``X`` given to ``predict`` or ``refit`` of a model fitted with
-        centering is densified). Fitted attributes are in the original units.
+        Independently of this option, features are centered whenever both
+        ``fit_linear`` and ``fit_intercept`` hold: centering moves a linear
+        term and a constant out of each neuron, which ``v`` and ``b`` absorb,
+        so the model and the penalty are unchanged and only the conditioning
+        improves. It is skipped otherwise (the model could not absorb the
+        shift). Neither the centering nor the scaling copies ``X``: both are
+        folded into the products with it (:class:`~skprune.design.RowDesign`),
+        so a CSR ``X`` stays sparse. Fitted attributes are in the original
+        units.
     alpha : float, default=0.15
         Penalty strength as a fraction of ``lambda_max_``; ``0`` trains without
         the penalty; for ``alpha >= 1`` no neuron can grow from the small start.
@@ -194,11 +196,14 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
     tabular data, let :class:`QuadraticNetPrunerCV` choose it along a
     warm-started path.
 
-    ``X`` may be dense or CSR; one evaluation of ``F`` and its gradient costs
-    ``O(n d k)`` (``O(nnz k)`` for sparse ``X``) and never forms a
-    ``d x d`` matrix per sample. With ``output_signs="positive"``,
-    ``fit_linear=False``, ``fit_intercept=False`` and ``standardize=False``
-    this is exactly the network of the reference below.
+    ``X`` may be dense or CSR, float64 or float32 (computed in float32, as
+    for :class:`GroupLassoMatrixSensing`); it is never copied, and the
+    standardization is folded into the products with it. One evaluation of
+    ``F`` and its gradient costs ``O(n d k)`` (``O(nnz k)`` for sparse ``X``)
+    and never forms a ``d x d`` matrix per sample. With
+    ``output_signs="positive"``, ``fit_linear=False``, ``fit_intercept=False``
+    and ``standardize=False`` this is exactly the network of the reference
+    below.
 
     References
     ----------
@@ -268,9 +273,7 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
         self.standardize = standardize
 
     def _validate_X(self, X, *, y="no_validation", reset):
-        return validate_X_y(
-            self, X, y, accept_sparse="csr", dtype="float64", reset=reset
-        )
+        return validate_X_y(self, X, y, accept_sparse="csr", reset=reset)
 
     def _default_n_components(self, n_features):
         return 2 * n_features if self.output_signs == "mixed" else n_features
@@ -282,16 +285,12 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
         return signs
 
     def _fit_preprocessing(self, X, sample_weight):
-        if sp.issparse(X):
-            mean, variance = mean_variance_axis(X, axis=0, weights=sample_weight)
-        else:
-            mean = np.average(X, axis=0, weights=sample_weight)
-            variance = np.average((X - mean) ** 2, axis=0, weights=sample_weight)
+        mean, variance = _feature_mean_and_variance(X, sample_weight)
         std = np.sqrt(variance)
         self.x_scale_ = (
             np.where(std > 0, std, 1.0) if self.standardize else np.ones_like(std)
         )
-        centering = not sp.issparse(X) and self.fit_linear and self.fit_intercept
+        centering = self.fit_linear and self.fit_intercept
         self.x_offset_ = mean if centering else np.zeros_like(mean)
 
     def _convergence_advice(self):
@@ -299,19 +298,13 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
             return ""
         return " Features of very different scales slow training: try standardize=True."
 
-    def _standardized(self, X):
-        if sp.issparse(X) and np.any(self.x_offset_):
-            X = X.toarray()  # fitted on dense X with centering
-        if sp.issparse(X):
-            return X @ sp.diags(1.0 / self.x_scale_)
-        return (X - self.x_offset_) / self.x_scale_
-
     def _make_datafit(self, X, y, sample_weight=None):
-        X = self._standardized(X)
+        # The standardized rows, never formed: a copy would double the memory.
+        rows = RowDesign(X, self.x_offset_, self.x_scale_)
         return QuadraticLeastSquares(
-            RankOneSensing(X),
+            RankOneSensing(rows),
             y,
-            linear_design=X if self.fit_linear else None,
+            linear_design=rows if self.fit_linear else None,
             fit_intercept=self.fit_intercept,
             sample_weight=sample_weight,
         )
@@ -335,6 +328,37 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _feature_mean_and_variance(X, sample_weight=None):
+    """Weighted mean and (biased) variance of each feature of dense or CSR
+    ``X``, in float64 whatever ``X``'s dtype; ``sample_weight=None`` weighs
+    every sample equally.
+
+    Dense ``X`` is read in blocks of rows (:func:`~skprune.design.row_blocks`),
+    so the temporaries never exceed a block: one pass for the mean, one for
+    the squared deviations from it.
+    """
+    if sp.issparse(X):
+        if sample_weight is not None:
+            sample_weight = sample_weight.astype(X.dtype)
+        mean, variance = mean_variance_axis(X, axis=0, weights=sample_weight)
+        return mean.astype(np.float64), variance.astype(np.float64)
+
+    def column_sums(values, rows):
+        if sample_weight is None:
+            return np.sum(values, axis=0, dtype=np.float64)
+        return sample_weight[rows] @ values
+
+    mean, variance = np.zeros(X.shape[1]), np.zeros(X.shape[1])
+    for rows in row_blocks(X.shape[0]):
+        mean += column_sums(X[rows], rows)
+    total = X.shape[0] if sample_weight is None else np.sum(sample_weight)
+    mean /= total
+    for rows in row_blocks(X.shape[0]):
+        deviation = X[rows] - mean  # float64, one block
+        variance += column_sums(np.square(deviation, out=deviation), rows)
+    return mean, variance / total
 
 
 class QuadraticNetPrunerCV(PrunerCVMixin, QuadraticNetPruner):

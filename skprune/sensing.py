@@ -14,14 +14,18 @@ A sensing operator knows ``n_samples`` measurement matrices ``A_i`` of size
 
 Only the symmetric part ``S_i`` of ``A_i`` enters, because
 ``<A_i, M> = <S_i, M>`` for symmetric ``M``.
+
+Dtypes. An operator keeps its data in their dtype, float32 or float64
+(``dtype``), and its products with them run in it: the predictions of
+``forward`` have that dtype, and a residual is converted to it before a
+product. Results with ``d`` rows (``adjoint_times``, ``adjoint_matrix``) are
+float64, as the factor is.
 """
 
 import numpy as np
 import scipy.sparse as sp
 
-#: Rows of X per block when forming ``sum_i r_i x_i x_i^T``: bounds the
-#: temporary weighted copy of X (4096 x d floats) whatever ``n``.
-ADJOINT_BLOCK_ROWS = 4096
+from .design import RowDesign
 
 
 class DenseSensing:
@@ -43,15 +47,17 @@ class DenseSensing:
     def __init__(self, matrices: np.ndarray):
         n_samples, d, _ = matrices.shape
         self.n_samples, self.n_features = n_samples, d
+        self.dtype = matrices.dtype
         self._flat = matrices.reshape(n_samples, d * d)
 
     def forward(self, U, signs):
-        gram = (U * signs) @ U.T
+        gram = ((U * signs) @ U.T).astype(self.dtype, copy=False)
         return self._flat @ gram.ravel(), None
 
     def adjoint_matrix(self, residual):
         d = self.n_features
-        correlation = (residual @ self._flat).reshape(d, d)
+        correlation = residual.astype(self.dtype, copy=False) @ self._flat
+        correlation = np.asarray(correlation, dtype=np.float64).reshape(d, d)
         return 0.5 * (correlation + correlation.T)
 
     def adjoint_times(self, residual, U, cache=None):
@@ -64,38 +70,33 @@ class RankOneSensing:
     Never forms a ``d x d`` matrix per sample: ``forward`` computes
     ``Z = X U`` and ``sum_j signs_j Z_ij^2``; ``adjoint_times`` reuses ``Z``
     and returns ``X^T (residual * Z)``. Both cost ``O(n d k)`` (``O(nnz k)``
-    for sparse ``X``).
+    for sparse ``X``). ``adjoint_matrix`` forms ``X^T diag(residual) X`` in
+    blocks of rows (:meth:`~skprune.design.RowDesign.weighted_gram`).
 
     Parameters
     ----------
-    X : {ndarray, sparse matrix} of shape (n_samples, d)
-        The vectors ``x_i``; a sparse matrix is used as it is.
+    X : {ndarray, sparse matrix, RowDesign} of shape (n_samples, d)
+        The vectors ``x_i``, used as they are (a sparse matrix stays sparse),
+        or a :class:`~skprune.design.RowDesign` whose rows ``x~_i`` (the
+        standardized vectors of the network) are the vectors.
     """
 
     def __init__(self, X):
-        self.n_samples, self.n_features = X.shape
-        self._X = X
+        self.rows = X if isinstance(X, RowDesign) else RowDesign(X)
+        self.n_samples, self.n_features = self.rows.shape
+        self.dtype = self.rows.dtype
 
     def forward(self, U, signs):
-        projections = np.asarray(self._X @ U)
-        return (projections**2) @ signs, projections
+        projections = self.rows.times(U)
+        return (projections**2) @ signs.astype(self.dtype, copy=False), projections
 
     def adjoint_times(self, residual, U, cache=None):
-        projections = np.asarray(self._X @ U) if cache is None else cache
-        return np.asarray(self._X.T @ (residual[:, None] * projections))
+        projections = self.rows.times(U) if cache is None else cache
+        weighted = residual.astype(self.dtype, copy=False)[:, None] * projections
+        return self.rows.transpose_times(weighted)
 
     def adjoint_matrix(self, residual):
-        if sp.issparse(self._X):
-            weighted = sp.diags(residual) @ self._X
-            return np.asarray((self._X.T @ weighted).toarray())
-        # In blocks of rows: the weighted copy of X never exceeds one block.
-        d = self.n_features
-        result = np.zeros((d, d))
-        for start in range(0, self.n_samples, ADJOINT_BLOCK_ROWS):
-            rows = slice(start, start + ADJOINT_BLOCK_ROWS)
-            block = self._X[rows]
-            result += block.T @ (residual[rows, None] * block)
-        return result
+        return self.rows.weighted_gram(residual)
 
 
 def make_sensing_operator(X):

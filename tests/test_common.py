@@ -149,3 +149,20 @@ def test_grid_search_in_parallel_matches_the_sequential_scores(
     assert search.best_estimator_.n_components_ == PLANTED_WIDTH
     sequential = cross_val_score(make_estimator(**search.best_params_), X, y, cv=folds)
     assert_allclose(search.best_score_, sequential.mean(), rtol=1e-10)
+
+
+def test_float32_input_is_fitted_and_predicted_in_float32(
+    make_estimator, planted_problem
+):
+    """Documented (predict): float32 X is predicted in float32, any other X in
+    float64; the fitted parameters are float64 whatever the dtype of the
+    training X. Reference: the same model's predictions on the same numbers
+    in float64, to float32 precision."""
+    X, y = planted_problem
+    X32 = X.astype(np.float32)
+    model = make_estimator().fit(X32, y)
+    assert model.components_.dtype == np.float64
+    assert model.n_components_ == PLANTED_WIDTH
+    on32, on64 = model.predict(X32), model.predict(X32.astype(np.float64))
+    assert on32.dtype == np.float32 and on64.dtype == np.float64
+    assert_allclose(on32, on64, rtol=0, atol=1e-5 * np.abs(on64).max())

@@ -19,6 +19,7 @@ from numpy.testing import assert_allclose
 
 from skprune.core import _ScaledObjective, estimate_scale
 from skprune.datafit import QuadraticLeastSquares, QuadraticModel
+from skprune.design import BLOCK_ROWS, RowDesign
 from skprune.penalty import SmoothGroupLasso
 from skprune.sensing import DenseSensing, RankOneSensing
 from skprune.solvers import gradient_descent, lbfgs
@@ -222,6 +223,44 @@ def test_fit_unpenalized_part_is_least_squares(linear, fit_intercept):
     coef, intercept = datafit.fit_unpenalized_part()
     assert_allclose(coef, expected[:P], rtol=1e-7, atol=1e-9)
     assert_allclose(intercept, expected[P] if fit_intercept else 0.0, atol=1e-9)
+
+
+@pytest.mark.parametrize("kind", ["dense", "csr"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("duplicate", [False, True])
+def test_unpenalized_part_of_standardized_rows_is_least_squares(
+    kind, weighted, duplicate
+):
+    """With rows standardized on the fly (RowDesign: features with means up to
+    3, scales from 0.1 to 10) over several blocks of rows, (w, b) equal numpy
+    lstsq on the explicit design sqrt(s) [Z, 1], Z = (X - m) / s formed here,
+    including its minimum-norm answer when a feature is repeated.
+
+    Dense rows are reduced by a blocked QR factorization: the same problem
+    as lstsq's to round-off (1e-10). CSR rows go to lsqr (atol = btol =
+    1e-12): 1e-7 as above.
+    """
+    rng = np.random.default_rng(5)
+    n, d = 2 * BLOCK_ROWS + 77, 4
+    X = rng.uniform(-3, 3, d) + np.logspace(-1, 1, d) * rng.standard_normal((n, d))
+    if duplicate:
+        X = np.hstack([X, X[:, :1]])
+    if kind == "csr":
+        X = sp.csr_matrix(X * (rng.random(X.shape) < 0.5))
+    dense = X.toarray() if sp.issparse(X) else X
+    offset, scale = dense.mean(axis=0), dense.std(axis=0)
+    y = dense @ rng.standard_normal(dense.shape[1]) + rng.standard_normal(n)
+    weights = rng.uniform(0.1, 2.0, n) if weighted else None
+    rows = RowDesign(X, offset, scale)
+    datafit = QuadraticLeastSquares(
+        RankOneSensing(rows), y, rows, fit_intercept=True, sample_weight=weights
+    )
+    root = np.ones(n) if weights is None else np.sqrt(weights)
+    design = np.hstack([(dense - offset) / scale, np.ones((n, 1))]) * root[:, None]
+    expected = np.linalg.lstsq(design, root * y, rcond=None)[0]
+    coef, intercept = datafit.fit_unpenalized_part()
+    rtol = 1e-7 if kind == "csr" else 1e-10
+    assert_allclose(np.append(coef, intercept), expected, rtol=rtol, atol=rtol)
 
 
 # -- the scaled penalized objective that the solvers minimize -----------------

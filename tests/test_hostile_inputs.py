@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
@@ -58,6 +58,7 @@ from skprune import (
     QuadraticNetPruner,
     QuadraticNetPrunerCV,
 )
+from skprune.core import TOL_FLOOR
 
 # -- estimators, settings and data -----------------------------------------------
 
@@ -401,7 +402,9 @@ def as_dtype(values, dtype, seed):
 @example(dtype=object, where="X", form="vectors", seed=0)
 def test_dtypes_are_converted_to_the_numbers_they_hold(name, dtype, where, form, seed):
     """Any dtype holding numbers fits as float64 input holding the same
-    numbers: bit-identical predictions."""
+    numbers: bit-identical predictions. (Except float32 X, which is computed
+    in float32: test_float32_and_float64_inputs_are_interchangeable.)"""
+    assume(not (dtype is np.float32 and where == "X"))
     if name in NETWORKS:
         form = "vectors"
     X, y, weight, _ = plain_fit(name, form, seed)
@@ -916,10 +919,15 @@ def test_pickle_and_joblib_round_trips_predict_identically(name, tmp_path):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_float32_and_float64_inputs_are_interchangeable(name):
+    """float32 X is computed in float32, whose fits stop at a tol of at least
+    TOL_FLOOR float32 epsilons (6e-7; tests/test_float32.py): with that tol
+    for both, the fits differ by the rounding of X and float32's arithmetic
+    only, and predict alike on either dtype."""
     X, y = planted(name, 80, 3, 0, noise=0.01)
     X32 = X.astype(np.float32)
-    fitted64, expected = fit_predict(make(name), X, y)
-    fitted32, on64 = fit_predict(make(name), X32, y, X_predict=X)
+    tol = TOL_FLOOR * np.finfo(np.float32).eps
+    fitted64, expected = fit_predict(make(name, tol=tol), X, y)
+    fitted32, on64 = fit_predict(make(name, tol=tol), X32, y, X_predict=X)
     with strict_numerics():
         on32 = fitted32.predict(X32)
         by64_on32 = fitted64.predict(X32)

@@ -214,12 +214,12 @@ def test_make_sensing_operator_dispatches_on_ndim(rng, make_X, expected_type):
 
 
 def test_rank_one_adjoint_matrix_in_blocks_matches_the_direct_sum():
-    """n spans several blocks of ADJOINT_BLOCK_ROWS (and a partial one): the
+    """n spans several blocks of BLOCK_ROWS (and a partial one): the
     blockwise sum equals X^T diag(r) X formed at once."""
-    from skprune.sensing import ADJOINT_BLOCK_ROWS, RankOneSensing
+    from skprune.design import BLOCK_ROWS
 
     rng = np.random.RandomState(0)
-    n = 2 * ADJOINT_BLOCK_ROWS + 123
+    n = 2 * BLOCK_ROWS + 123
     X = rng.standard_normal((n, 4))
     residual = rng.standard_normal(n)
     expected = X.T @ (residual[:, None] * X)
