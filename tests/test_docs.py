@@ -151,7 +151,7 @@ def test_landing_page_guide_gallery_and_benchmarks(site):
     # the README's Speed tables and the guide's model-selection table
     for header in [
         "time / skprune",
-        "peak / X.nbytes",
+        "peak extra during fit",
         "2 threads, idle",
         "alpha chosen (CV / grid)",
     ]:
