@@ -23,6 +23,12 @@ from .core import (
     train,
 )
 from .datafit import QuadraticLeastSquares
+from .gram import (
+    EVALUATIONS_PER_FINE_TUNE,
+    EVALUATIONS_PER_FIT,
+    GramLeastSquares,
+    GramStatistics,
+)
 from .solvers import SOLVERS
 
 
@@ -114,6 +120,16 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
     def _publish(self, model):
         """Set the public fitted attributes that describe ``model``."""
 
+    def _gram_statistics(
+        self, X, y, sample_weight, n_evaluations, n_builds=1
+    ) -> GramStatistics | None:
+        """The statistics of the Gram form if training should use it, for
+        about ``n_evaluations`` evaluations of the loss against ``n_builds``
+        builds of the statistics from all of ``X``; ``None`` (here) for the
+        data form. An estimator that returns statistics has no preprocessing
+        and no linear part: its datafit is its operator's measurements."""
+        return None
+
     def _default_n_components(self, n_features):
         return n_features
 
@@ -131,14 +147,24 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         X, y = self._validate_X(X, y=y, reset=True)
         return X, y, _check_weights(sample_weight, X)
 
-    def _resolve_problem(self, X, y, sample_weight=None) -> Problem:
-        """Learn the preprocessing, build the datafit and resolve the problem:
-        its unpenalized part, scales and penalty (see
-        :func:`skprune.core.resolve_problem`)."""
+    def _training_datafit(self, X, y, sample_weight, statistics):
+        """The datafit that training and fine-tuning evaluate: the Gram form
+        of ``statistics`` when given, else :meth:`_make_datafit`."""
+        if statistics is None:
+            return self._make_datafit(X, y, sample_weight)
+        return GramLeastSquares(statistics)
+
+    def _resolve_problem(self, X, y, sample_weight=None, statistics=None) -> Problem:
+        """Learn the preprocessing, build the training datafit (see
+        :meth:`_training_datafit`) and resolve the problem: its unpenalized
+        part, scales and penalty (see :func:`skprune.core.resolve_problem`)."""
         self._fit_preprocessing(X, sample_weight)
-        datafit = self._make_datafit(X, y, sample_weight)
+        return self._problem_of(self._training_datafit(X, y, sample_weight, statistics))
+
+    def _problem_of(self, datafit) -> Problem:
+        """Resolve the problem of a training datafit."""
         n_components = self.n_components or self._default_n_components(
-            datafit.operator.n_features
+            datafit.n_features
         )
         return resolve_problem(datafit, self._column_signs(n_components), self.beta)
 
@@ -259,7 +285,8 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         """
         X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
         with solver_threads():
-            problem = self._resolve_problem(X, y, sample_weight)
+            statistics = self._gram_statistics(X, y, sample_weight, EVALUATIONS_PER_FIT)
+            problem = self._resolve_problem(X, y, sample_weight, statistics)
             self._set_problem(problem, self.alpha)
             random_state = check_random_state(self.random_state)
             self._train(problem, self._training_start(problem, random_state))
@@ -331,7 +358,10 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         X, y = self._validate_X(X, y=y, reset=False)
         sample_weight = _check_weights(sample_weight, X)
         with solver_threads():
-            datafit = self._make_datafit(X, y, sample_weight)
+            statistics = self._gram_statistics(
+                X, y, sample_weight, EVALUATIONS_PER_FINE_TUNE
+            )
+            datafit = self._training_datafit(X, y, sample_weight, statistics)
             self._fine_tune(datafit, estimate_scale(datafit, self._model.signs))
         return self
 

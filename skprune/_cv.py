@@ -12,6 +12,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.parallel import Parallel, delayed
 
 from ._threads import solver_threads
+from .gram import EVALUATIONS_PER_ALPHA, GramLeastSquares, GramStatistics
 from .path import check_alphas, run_path
 
 #: The parameters a CV estimator adds to its base estimator's.
@@ -49,15 +50,29 @@ def _aligned(array):
     return array if data.flags.aligned else array.copy()
 
 
-def _fold_path(estimator, X, y, sample_weight, train, test, alphas):
-    """Run the path on the training part of a fold; return the held-out mean
-    squared error (weighted when ``sample_weight`` is given) and the number of
-    columns kept at each strength."""
+def _fold_problem(estimator, X, y, sample_weight, train, test, statistics):
+    """The problem on the training part of a fold: with the Gram statistics
+    of all the data, those minus the held-out part's (an estimator with a Gram
+    form has no preprocessing, so its held-out datafit holds the held-out
+    measurements as they are); else resolved from the training rows."""
+    if statistics is None:
+        return estimator._resolve_problem(
+            _take(X, train), _take(y, train), _take(sample_weight, train)
+        )
+    weights = _take(sample_weight, test)
+    held_out = estimator._make_datafit(_take(X, test), _take(y, test), weights)
+    held_out = GramStatistics.compute(held_out.operator, held_out.y, weights)
+    return estimator._problem_of(GramLeastSquares(statistics.without(held_out)))
+
+
+def _fold_path(estimator, X, y, sample_weight, train, test, alphas, statistics):
+    """Run the path on the training part of a fold (see :func:`_fold_problem`);
+    return the held-out mean squared error (weighted when ``sample_weight`` is
+    given) and the number of columns kept at each strength."""
     X, y, sample_weight = _aligned(X), _aligned(y), _aligned(sample_weight)
+    statistics = None if statistics is None else statistics.aligned()
     estimator = clone(estimator)  # its preprocessing is this fold's alone
-    problem = estimator._resolve_problem(
-        _take(X, train), _take(y, train), _take(sample_weight, train)
-    )
+    problem = _fold_problem(estimator, X, y, sample_weight, train, test, statistics)
     points = run_path(estimator, problem, alphas)
     held_out = estimator._make_datafit(
         _take(X, test), _take(y, test), _take(sample_weight, test)
@@ -67,11 +82,13 @@ def _fold_path(estimator, X, y, sample_weight, train, test, alphas):
     return np.array(mse), np.array(n_components)
 
 
-def _full_path(estimator, X, y, sample_weight, alphas):
-    """The trained models of the path on all the data (no pruning yet)."""
+def _full_path(estimator, X, y, sample_weight, alphas, statistics):
+    """The trained models of the path on all the data (no pruning yet), in
+    the Gram form of ``statistics`` when given."""
     X, y, sample_weight = _aligned(X), _aligned(y), _aligned(sample_weight)
+    statistics = None if statistics is None else statistics.aligned()
     estimator = clone(estimator)  # jobs may share it under a threading backend
-    problem = estimator._resolve_problem(X, y, sample_weight)
+    problem = estimator._resolve_problem(X, y, sample_weight, statistics)
     return [
         point.trained for point in run_path(estimator, problem, alphas, evaluate=False)
     ]
@@ -131,12 +148,26 @@ class PrunerCVMixin:
         worker = clone(self).set_params(
             random_state=seed, verbose=max(int(self.verbose) - 1, 0)
         )
+        clock = perf_counter()
+        with solver_threads():
+            # Built once from all the data, and each fold subtracts its
+            # held-out part: two builds, for paths worth n_folds on all data.
+            statistics = self._gram_statistics(
+                X,
+                y,
+                sample_weight,
+                EVALUATIONS_PER_ALPHA * len(alphas) * len(folds),
+                n_builds=2,
+            )
         jobs = [
-            delayed(_fold_path)(worker, X, y, sample_weight, train, test, alphas)
+            delayed(_fold_path)(
+                worker, X, y, sample_weight, train, test, alphas, statistics
+            )
             for train, test in folds
         ]
-        jobs.append(delayed(_full_path)(worker, X, y, sample_weight, alphas))
-        clock = perf_counter()
+        jobs.append(
+            delayed(_full_path)(worker, X, y, sample_weight, alphas, statistics)
+        )
         with solver_threads():
             *fold_results, trained_path = Parallel(
                 n_jobs=self.n_jobs, verbose=self.verbose
@@ -153,7 +184,7 @@ class PrunerCVMixin:
         self.alpha_ = float(alphas[chosen])
 
         with solver_threads():
-            problem = self._resolve_problem(X, y, sample_weight)
+            problem = self._resolve_problem(X, y, sample_weight, statistics)
             self._set_problem(problem, self.alpha_)
             self.stage_times_ = {"path": path_time}
             self._set_trained(trained_path[chosen])

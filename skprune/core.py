@@ -1,7 +1,7 @@
 r"""The shared train -> prune -> fine-tune core behind every estimator.
 
 Two halves. :func:`resolve_problem` turns a
-:class:`~skprune.datafit.QuadraticLeastSquares` and the columns' signs into a
+:class:`~skprune.datafit.Datafit` and the columns' signs into a
 :class:`Problem`: the unpenalized part, the scales read off the data and the
 penalty with its absolute smoothing, from which every penalty strength
 ``lambda = alpha * lambda_max`` follows. The stages then run on that problem:
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import eigh
 
-from .datafit import QuadraticLeastSquares, QuadraticModel
+from .datafit import Datafit, QuadraticModel
 from .penalty import SmoothGroupLasso
 from .pruning import keep_mask, resolve_threshold
 from .solvers import get_solver, lbfgs
@@ -33,12 +33,12 @@ from .solvers import get_solver, lbfgs
 SADDLE_TOLERANCE = 1e-3
 
 #: The smallest ``tol`` the solvers are given, in units of the datafit's
-#: round-off (:attr:`QuadraticLeastSquares.round_off`): see
+#: round-off (the datafit's ``round_off``): see
 #: :func:`attainable_tol`.
 TOL_FLOOR = 5.0
 
 
-def attainable_tol(tol: float, datafit: QuadraticLeastSquares) -> float:
+def attainable_tol(tol: float, datafit: Datafit) -> float:
     """``tol``, raised to ``TOL_FLOOR`` times the round-off of the datafit's
     arithmetic when it is below (``6.0e-7`` in float32, ``1.1e-15`` in
     float64).
@@ -93,10 +93,10 @@ class ProblemScale:
     target_scale: float
 
 
-def unpenalized_model(datafit: QuadraticLeastSquares) -> QuadraticModel:
+def unpenalized_model(datafit: Datafit) -> QuadraticModel:
     """The model with no column and the least-squares linear part and constant."""
     coef, intercept = datafit.fit_unpenalized_part()
-    d = datafit.operator.n_features
+    d = datafit.n_features
     return QuadraticModel(np.zeros((d, 0)), np.zeros(0), coef, intercept)
 
 
@@ -124,7 +124,7 @@ def _top_eigenpairs(matrix: np.ndarray, round_off: float) -> dict:
 
 
 def estimate_scale(
-    datafit: QuadraticLeastSquares,
+    datafit: Datafit,
     signs: np.ndarray,
     start: QuadraticModel | None = None,
 ) -> ProblemScale:
@@ -160,7 +160,7 @@ class Problem:
 
     Attributes
     ----------
-    datafit : QuadraticLeastSquares
+    datafit : Datafit
         The loss on the training data.
     signs : ndarray of shape (k,)
         The fixed sign of each column.
@@ -172,7 +172,7 @@ class Problem:
         The penalty with its absolute smoothing ``beta_abs = beta * sigma``.
     """
 
-    datafit: QuadraticLeastSquares
+    datafit: Datafit
     signs: np.ndarray
     start: QuadraticModel
     scale: ProblemScale
@@ -184,9 +184,7 @@ class Problem:
         return self.penalty.lambda_max(self.scale.correlation)
 
 
-def resolve_problem(
-    datafit: QuadraticLeastSquares, signs: np.ndarray, beta: float
-) -> Problem:
+def resolve_problem(datafit: Datafit, signs: np.ndarray, beta: float) -> Problem:
     """Fit the unpenalized part, read the scales, and set ``beta_abs``.
 
     ``beta`` is relative to ``sigma`` (see :class:`ProblemScale`).
@@ -211,7 +209,7 @@ class _ScaledObjective:
         if unit is None:
             unit = scale.loss_at_zero
         self.objective_scale = unit if unit > 0 else 1.0
-        self.shape = (datafit.operator.n_features, signs.shape[0])
+        self.shape = (datafit.n_features, signs.shape[0])
 
     def _pack(self, factor, coef, intercept) -> np.ndarray:
         """Concatenate the blocks; the intercept only when it is fitted."""
@@ -288,7 +286,7 @@ def _escape_step(problem: Problem, strength: float, model: QuadraticModel):
     value, where ``gap = a v^T C v - lambda phi(s_j) / 2`` (``C`` the residual
     correlation, ``phi`` the penalty's
     :meth:`~SmoothGroupLasso.column_curvature`) and ``kappa`` the curvature of
-    the loss along ``v v^T`` (:meth:`QuadraticLeastSquares.curvature_along`).
+    the loss along ``v v^T`` (the datafit's ``curvature_along``).
     For the smallest column of each sign, if the penalty counts it as near
     zero (:meth:`~SmoothGroupLasso.near_zero`), and the top eigenvector ``v``
     of ``a C``, take the largest ``gap``; if it exceeds
@@ -457,7 +455,7 @@ REFINE_FACTOR = 1e-2
 
 
 def fine_tune(
-    datafit: QuadraticLeastSquares,
+    datafit: Datafit,
     model: QuadraticModel,
     scale: ProblemScale,
     *,
@@ -543,11 +541,11 @@ def spectral_model(problem: Problem, alpha: float) -> QuadraticModel:
     many as there are columns of sign ``a``. Their sizes ``t_j`` solve the
     weighted least squares of ``r`` on the columns ``a_j q_j``,
     ``q_ij = v_j^T S_i v_j`` (all centered when the model has an intercept,
-    which then absorbs their mean): exact when the planted matrix has those
-    eigenvectors. A direction with ``t_j <= 0`` is left at zero. At
-    ``alpha >= 1`` every column starts at zero. Zero columns stay out of
-    training's arithmetic until a saddle escape lets one grow (see
-    :func:`train`).
+    which then absorbs their mean; the datafit's ``regress_along``): exact
+    when the planted matrix has those eigenvectors. A direction with
+    ``t_j <= 0`` is left at zero. At ``alpha >= 1`` every column starts at
+    zero. Zero columns stay out of training's arithmetic until a saddle
+    escape lets one grow (see :func:`train`).
     """
     start, datafit = problem.start, problem.datafit
     factor = np.zeros((start.factor.shape[0], problem.signs.shape[0]))
@@ -567,14 +565,12 @@ def spectral_model(problem: Problem, alpha: float) -> QuadraticModel:
         ]
     if not picks:
         return QuadraticModel(factor, problem.signs, start.coef, start.intercept)
-    design = np.column_stack(
-        [datafit.along(direction) * sign for _, sign, direction in picks]
+    sizes, means = datafit.regress_along(
+        start,
+        np.column_stack([direction for _, _, direction in picks]),
+        np.array([sign for _, sign, _ in picks]),
     )
-    target = -datafit.residual(start)
-    means = datafit.mean(design)
-    if datafit.fit_intercept:
-        design, target = design - means, target - datafit.mean(target)
-    sizes = np.maximum(datafit.least_squares(design, target), 0.0)
+    sizes = np.maximum(sizes, 0.0)
     for (column, _, direction), size in zip(picks, sizes, strict=True):
         factor[:, column] = np.sqrt(size) * direction
     intercept = start.intercept - (

@@ -1,6 +1,7 @@
 """The least-squares datafit of a factored quadratic model."""
 
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -34,6 +35,31 @@ class QuadraticModel:
     def select_columns(self, mask: np.ndarray) -> "QuadraticModel":
         """Return the model restricted to the columns where ``mask`` holds."""
         return replace(self, factor=self.factor[:, mask], signs=self.signs[mask])
+
+
+class Datafit(Protocol):
+    """What training, pruning and fine-tuning (:mod:`skprune.core`) call on a
+    datafit: :class:`QuadraticLeastSquares`, which reads the data, or its Gram
+    form :class:`~skprune.gram.GramLeastSquares`, which does not."""
+
+    n_features: int
+    n_linear: int
+    fit_intercept: bool
+    round_off: float
+
+    def value(self, model: QuadraticModel) -> float: ...
+
+    def value_and_gradient(self, model: QuadraticModel): ...
+
+    def residual_correlation(
+        self, model: QuadraticModel, *, centered: bool = False
+    ) -> np.ndarray: ...
+
+    def curvature_along(self, direction: np.ndarray) -> float: ...
+
+    def fit_unpenalized_part(self) -> tuple[np.ndarray, float]: ...
+
+    def regress_along(self, model: QuadraticModel, directions, signs): ...
 
 
 class QuadraticLeastSquares:
@@ -101,6 +127,11 @@ class QuadraticLeastSquares:
         return residual if self.weights is None else self.weights * residual
 
     @property
+    def n_features(self) -> int:
+        """``d``: the size of the measurement matrices."""
+        return self.operator.n_features
+
+    @property
     def n_linear(self) -> int:
         return 0 if self.linear_design is None else self.linear_design.shape[1]
 
@@ -152,6 +183,30 @@ class QuadraticLeastSquares:
         ``M = t v v^T`` (``L`` changes by ``t^2`` times half of it)."""
         along = self.along(direction)
         return _dot(along, self._weighted(along)) / along.shape[0]
+
+    def regress_along(self, model, directions, signs):
+        """Weighted least squares of ``y - f(model)`` on the measurements
+        ``a_j q_ij``, ``q_ij = v_j^T S_i v_j``, of the signed directions
+        ``a_j v_j v_j^T`` (the columns ``v_j`` of ``directions``, the ``a_j``
+        in ``signs``), all centered when the model has an intercept (which
+        then absorbs their means).
+
+        Returns
+        -------
+        coefficients : ndarray of shape (n_directions,)
+            The least-squares coefficients ``t_j``.
+        means : ndarray of shape (n_directions,)
+            The weighted means of the ``a_j q_j``: with an intercept, a change
+            ``t`` of the coefficients moves it by ``-means . t``.
+        """
+        design = np.column_stack(
+            [self.along(v) * sign for v, sign in zip(directions.T, signs, strict=True)]
+        )
+        target = -self.residual(model)
+        means = self.mean(design)
+        if self.fit_intercept:
+            design, target = design - means, target - self.mean(target)
+        return self.least_squares(design, target), means
 
     def value_and_gradient(self, model: QuadraticModel):
         """Return ``L`` and its gradients ``(dL/dU, dL/dw, dL/db)``.

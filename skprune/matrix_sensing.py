@@ -1,11 +1,14 @@
 """Low-rank matrix sensing with a pruned, overparameterized PSD factor."""
 
 import numpy as np
+import scipy.sparse as sp
+from sklearn.utils._param_validation import StrOptions
 
 from ._base import BaseGroupLassoPruner
 from ._cv import PrunerCVMixin, cv_constraints
 from ._validation import validate_sensing_data
 from .datafit import QuadraticLeastSquares
+from .gram import GramStatistics, precompute_pays
 from .sensing import make_sensing_operator
 
 
@@ -104,6 +107,29 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
     verbose : int, default=0
         ``1`` prints a line as each stage starts and ends (with its time),
         ``2`` also every solver iteration, in the units of the loss.
+    precompute : "auto" or bool, default="auto"
+        Whether training and fine-tuning evaluate the loss in Gram form
+        (:mod:`skprune.gram`): ``L = m^T G m / 2 - h^T m + E[y^2] / 2`` with
+        ``m`` the ``p = d (d + 1) / 2`` entries of ``U U^T`` on and above the
+        diagonal, ``G = E[phi phi^T]``, ``h = E[y phi]`` and ``phi_i`` the
+        matching coordinates of ``sym(A_i)``, weighted means over the samples.
+        Building ``G`` costs ``O(n p^2)`` and ``8 p^2`` bytes; an evaluation
+        then costs ``O(p^2)`` instead of ``O(n d^2)`` (matrices) or
+        ``O(n d k)`` (vectors). ``True`` builds it, ``False`` never does.
+        ``"auto"`` builds it for dense ``X`` when ``G`` takes at most 128 MiB
+        (``d <= 90``) and the build plus ``E`` evaluations in Gram form are
+        expected to cost less than ``E`` evaluations in data form, with
+        ``E = 38`` for :meth:`fit`, ``9`` for :meth:`refit`, and costs per
+        unit of work measured by ``benchmarks/bench_precompute.py``
+        (:func:`skprune.gram.precompute_pays` states the inequality). On the
+        machine measured, fits then use it for Gaussian matrices from ``n``
+        of about ``0.15 d^2`` (``d = 20``) to ``0.35 d^2`` (``d = 50``) and
+        not beyond ``d = 55``, and for rank-one vectors only up to
+        ``d = 15``, or ``d <= 22`` with ``n > 10^5`` (docs/guide.md, section
+        8, has the measurements).
+        Predictions always use ``X``. The Gram form resolves the loss to
+        about ``1e-16 E[y^2]``, so noiseless data fit to a relative error
+        near ``1e-8`` rather than to round-off: use ``False`` for them.
 
     Attributes
     ----------
@@ -157,7 +183,8 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
     ``(n_samples, d)`` holding vectors ``x_i`` of rank-one measurements
     ``A_i = x_i x_i^T``. A model fitted on one form predicts on the other for
     the same ``d``. One evaluation of ``F`` and its gradient costs
-    ``O(n d^2 + d^2 k)`` for matrices and ``O(n d k)`` for vectors.
+    ``O(n d^2 + d^2 k)`` for matrices and ``O(n d k)`` for vectors, or
+    ``O(d^4 / 4 + d^2 k)`` in Gram form (``precompute``).
 
     float32 ``X`` is used as it is (no float64 copy) and computed in float32:
     the predictions, residuals and the products with ``X`` are float32, the
@@ -189,6 +216,46 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
     (2, 10)
     """
 
+    _parameter_constraints: dict = {
+        **BaseGroupLassoPruner._parameter_constraints,
+        "precompute": [StrOptions({"auto"}), "boolean"],
+    }
+
+    def __init__(
+        self,
+        n_components=None,
+        *,
+        alpha=0.1,
+        beta=0.05,
+        prune_threshold="auto",
+        max_iter=1000,
+        tol=1e-7,
+        refit_max_iter=1000,
+        refit_solver="lbfgs",
+        init="spectral",
+        init_scale=1e-3,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        precompute="auto",
+    ):
+        super().__init__(
+            n_components,
+            alpha=alpha,
+            beta=beta,
+            prune_threshold=prune_threshold,
+            max_iter=max_iter,
+            tol=tol,
+            refit_max_iter=refit_max_iter,
+            refit_solver=refit_solver,
+            init=init,
+            init_scale=init_scale,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.precompute = precompute
+
     def _validate_X(self, X, *, y="no_validation", reset):
         return validate_sensing_data(self, X, y, reset=reset)
 
@@ -196,6 +263,23 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
         return QuadraticLeastSquares(
             make_sensing_operator(X), y, sample_weight=sample_weight
         )
+
+    def _gram_statistics(self, X, y, sample_weight, n_evaluations, n_builds=1):
+        """:class:`~skprune.gram.GramStatistics` of ``X`` if ``precompute`` is
+        ``True``, or ``"auto"`` and :func:`~skprune.gram.precompute_pays` for
+        dense ``X``; else ``None``."""
+        use = self.precompute
+        if use == "auto":
+            use = not sp.issparse(X) and precompute_pays(
+                X.shape[0],
+                X.shape[1],
+                sensing="matrices" if X.ndim == 3 else "vectors",
+                n_evaluations=n_evaluations,
+                n_builds=n_builds,
+            )
+        if not use:
+            return None
+        return GramStatistics.compute(make_sensing_operator(X), y, sample_weight)
 
     def _column_signs(self, n_components):
         return np.ones(n_components)
@@ -253,6 +337,15 @@ class GroupLassoMatrixSensingCV(PrunerCVMixin, GroupLassoMatrixSensing):
         (drawn once from ``random_state`` when it is not an int), so results do
         not depend on ``n_jobs`` or the joblib backend. ``verbose`` also sets
         joblib's verbosity; ``verbose >= 2`` prints the path's progress.
+    precompute : "auto" or bool, default="auto"
+        As in :class:`GroupLassoMatrixSensing`. The Gram statistics are built
+        once from all the data; each fold's are those minus its held-out
+        part's, so every path, and the final fine-tuning, evaluates in Gram
+        form. ``"auto"`` weighs these two builds against
+        ``E = 19 * n_alphas * n_folds`` evaluations (the folds' paths and the
+        one on all the data): on the machine measured, from ``n`` of about
+        ``0.1 d^2`` for Gaussian matrices (``d <= 90``) and of about
+        ``0.5 d^2`` to ``d^2`` for rank-one vectors with ``d = 20, 30``.
 
     Attributes
     ----------
@@ -279,7 +372,8 @@ class GroupLassoMatrixSensingCV(PrunerCVMixin, GroupLassoMatrixSensing):
         As in :class:`GroupLassoMatrixSensing`.
     stage_times_ : dict
         Wall-clock seconds of the ``"path"`` (every fold and the path on all
-        the data), ``"prune"`` and ``"fine-tune"`` stages.
+        the data, and the Gram statistics when built), ``"prune"`` and
+        ``"fine-tune"`` stages.
 
     See Also
     --------
@@ -332,6 +426,7 @@ class GroupLassoMatrixSensingCV(PrunerCVMixin, GroupLassoMatrixSensing):
         init_scale=1e-3,
         random_state=None,
         verbose=0,
+        precompute="auto",
     ):
         self.n_components = n_components
         self.alphas = alphas
@@ -349,3 +444,4 @@ class GroupLassoMatrixSensingCV(PrunerCVMixin, GroupLassoMatrixSensing):
         self.init_scale = init_scale
         self.random_state = random_state
         self.verbose = verbose
+        self.precompute = precompute

@@ -20,6 +20,7 @@ from .core import (
     start_model,
     train,
 )
+from .gram import EVALUATIONS_PER_ALPHA
 
 
 def alpha_grid(n_alphas: int = 20, eps: float = 1e-2) -> np.ndarray:
@@ -163,7 +164,9 @@ def group_lasso_path(
     estimator : GroupLassoMatrixSensing or QuadraticNetPruner
         Supplies the model: every parameter but ``alpha`` (``n_components``,
         ``beta``, ``prune_threshold``, the solver settings, ``random_state``,
-        and the network's options). It is not modified.
+        ``precompute`` for matrix sensing (``"auto"`` weighs the Gram's build
+        against the evaluations of the whole path), and the network's
+        options). It is not modified.
     X : array-like or sparse matrix
         Training inputs, as ``estimator.fit`` takes them.
     y : array-like of shape (n_samples,)
@@ -227,7 +230,10 @@ def group_lasso_path(
     alphas = check_alphas(n_alphas if alphas is None else alphas, eps)
     X, y, sample_weight = estimator._validate_fit_data(X, y, sample_weight)
     with solver_threads():
-        problem = estimator._resolve_problem(X, y, sample_weight)
+        statistics = estimator._gram_statistics(
+            X, y, sample_weight, EVALUATIONS_PER_ALPHA * len(alphas)
+        )
+        problem = estimator._resolve_problem(X, y, sample_weight, statistics)
         points = run_path(estimator, problem, alphas)
     return Bunch(
         alphas=alphas,

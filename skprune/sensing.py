@@ -10,7 +10,12 @@ A sensing operator knows ``n_samples`` measurement matrices ``A_i`` of size
     ``sum_i residual_i S_i U`` with ``S_i = (A_i + A_i^T) / 2``, reusing the
     cache of the ``forward`` call made with the same ``U``;
 ``adjoint_matrix(residual)``
-    the ``d x d`` matrix ``sum_i residual_i S_i``.
+    the ``d x d`` matrix ``sum_i residual_i S_i``;
+``features(rows)``
+    for the samples in ``rows``, the coordinates ``phi_i`` of the measurement
+    with ``<S_i, M> = phi_i . M[triu_indices(d)]`` for every symmetric ``M``
+    (``S_i[a, a]`` on the diagonal, ``2 S_i[a, b]`` above it): the rows of the
+    design of the Gram form (:mod:`skprune.gram`).
 
 Only the symmetric part ``S_i`` of ``A_i`` enters, because
 ``<A_i, M> = <S_i, M>`` for symmetric ``M``.
@@ -63,6 +68,17 @@ class DenseSensing:
     def adjoint_times(self, residual, U, cache=None):
         return self.adjoint_matrix(residual) @ U
 
+    def features(self, rows):
+        """``A_i[a, a]`` on the diagonal and ``A_i[a, b] + A_i[b, a]`` above it,
+        for the samples in ``rows``: shape ``(n_rows, d (d + 1) / 2)``."""
+        d = self.n_features
+        first, second = np.triu_indices(d)
+        block = self._flat[rows]
+        features = np.take(block, first * d + second, axis=1)
+        features += np.take(block, second * d + first, axis=1)
+        features *= np.where(first == second, 0.5, 1.0)
+        return features
+
 
 class RankOneSensing:
     """Sensing with rank-one matrices ``A_i = x_i x_i^T``.
@@ -97,6 +113,18 @@ class RankOneSensing:
 
     def adjoint_matrix(self, residual):
         return self.rows.weighted_gram(residual)
+
+    def features(self, rows):
+        """``x_ia^2`` on the diagonal and ``2 x_ia x_ib`` above it, for the
+        samples in ``rows``: shape ``(n_rows, d (d + 1) / 2)``."""
+        indices = range(self.n_samples)[rows]
+        block = np.empty((len(indices), self.n_features))
+        self.rows.fill_block(rows, block)
+        first, second = np.triu_indices(self.n_features)
+        features = np.take(block, first, axis=1)
+        features *= np.take(block, second, axis=1)
+        features *= np.where(first == second, 1.0, 2.0)
+        return features
 
 
 def make_sensing_operator(X):

@@ -26,7 +26,11 @@ SHARED_INVALID = [
 ]
 #: Invalid values of the parameters only some estimators have.
 OWN_INVALID = {
-    "GroupLassoMatrixSensing": [{"alpha": -1}, {"warm_start": "yes"}],
+    "GroupLassoMatrixSensing": [
+        {"alpha": -1},
+        {"warm_start": "yes"},
+        {"precompute": "bogus"},
+    ],
     "QuadraticNetPruner": [
         {"alpha": -1},
         {"output_signs": "bogus"},
@@ -38,6 +42,7 @@ OWN_INVALID = {
         {"alphas": 0},
         {"eps": 0.0},
         {"selection_rule": "best"},
+        {"precompute": 1},
     ],
     "QuadraticNetPrunerCV": [{"alphas": 0}, {"eps": 1.5}, {"selection_rule": "min2"}],
 }

@@ -226,3 +226,29 @@ def test_rank_one_adjoint_matrix_in_blocks_matches_the_direct_sum():
     np.testing.assert_allclose(
         RankOneSensing(X).adjoint_matrix(residual), expected, rtol=1e-12, atol=1e-9
     )
+
+
+@pytest.mark.parametrize(
+    "make_operator",
+    [
+        lambda X, A: DenseSensing(A),
+        lambda X, A: RankOneSensing(X),
+        lambda X, A: RankOneSensing(sp.csr_matrix(X)),
+    ],
+    ids=["dense", "rank-one", "rank-one-csr"],
+)
+def test_features_are_the_measurements_in_the_upper_triangle(rng, make_operator):
+    """features(rows) . M[triu] equals <S_i, M> (explicit loop) for a
+    symmetric M, on a slice of rows."""
+    A = rng.standard_normal((N_SAMPLES, D, D))
+    X = rng.standard_normal((N_SAMPLES, D))
+    X[rng.random((N_SAMPLES, D)) < 0.3] = 0.0
+    operator = make_operator(X, A)
+    explicit = A if isinstance(operator, DenseSensing) else outer_stack(X)
+    B = rng.standard_normal((D, D))
+    M = B + B.T
+    rows = slice(5, 17)
+    features = operator.features(rows)
+    assert features.shape == (12, D * (D + 1) // 2)
+    expected = [np.sum(0.5 * (S + S.T) * M) for S in explicit[rows]]
+    assert_close(features @ M[np.triu_indices(D)], expected)

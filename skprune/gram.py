@@ -1,0 +1,372 @@
+r"""The least-squares loss of matrix sensing in precomputed Gram form.
+
+For a symmetric ``M``, ``<S_i, M> = phi_i . m`` with ``m = M[triu_indices(d)]``
+the ``p = d (d + 1) / 2`` coordinates of ``M`` on and above the diagonal and
+``phi_i`` the matching coordinates of the measurement (``S_i[a, a]`` on the
+diagonal, ``2 S_i[a, b]`` above it; see ``features`` in
+:mod:`skprune.sensing`). With weights ``s_i`` normalized to mean one and
+``E[.] = (1/n) sum_i s_i (.)``, the halved weighted mean squared error of
+:class:`~skprune.datafit.QuadraticLeastSquares` is therefore
+
+.. math::
+
+    L(m) = \tfrac12\, m^\top G m - h^\top m + \tfrac12 E[y^2],
+    \qquad G = E[\phi\phi^\top],\quad h = E[y\,\phi],
+
+a quadratic in ``m`` whose coefficients do not depend on ``U``. Once ``G``
+(``p x p``) and ``h`` are built, an evaluation never touches the data: it
+costs ``O(p^2)`` for ``G m`` plus ``O(d^2 k)`` for ``M = U U^T``, whatever
+``n``. Building ``G`` costs ``O(n p^2)``, and a training fold's statistics
+are those of all the data minus those of the held-out part
+(:meth:`GramStatistics.without`).
+
+:func:`precompute_pays` is the rule by which ``precompute="auto"`` decides.
+"""
+
+from dataclasses import dataclass, fields, replace
+
+import numpy as np
+from scipy.linalg.blas import dsymv, dsyrk
+
+from .datafit import QuadraticModel
+
+#: Floats of one block of features ``phi_i`` while building the statistics
+#: (512 KiB): the temporaries are bounded whatever ``n`` and stay in cache
+#: (2 to 3 times faster than 8 MiB blocks for ``d <= 20``, measured).
+BLOCK_FLOATS = 2**16
+
+
+@dataclass(frozen=True)
+class GramStatistics:
+    r"""Weighted sums over the samples that fix the loss of matrix sensing.
+
+    With ``phi_i`` the coordinates of measurement ``i`` (see the module) and
+    raw weights ``s_i`` (all ones without ``sample_weight``):
+
+    Attributes
+    ----------
+    n_features : int
+        ``d``.
+    gram : ndarray of shape (p, p), Fortran order
+        ``sum_i s_i phi_i phi_i^T``, symmetric.
+    target_moment : ndarray of shape (p,)
+        ``sum_i s_i y_i phi_i``.
+    feature_sum : ndarray of shape (p,)
+        ``sum_i s_i phi_i``.
+    target_sum, target_square_sum : float
+        ``sum_i s_i y_i`` and ``sum_i s_i y_i^2``.
+    weight_sum : float
+        ``sum_i s_i``.
+    n_samples : int
+        ``n``.
+    round_off : float
+        The machine epsilon of the measurements' dtype: the relative round-off
+        of the numbers the sums were made of (the sums themselves are
+        float64).
+    """
+
+    n_features: int
+    gram: np.ndarray
+    target_moment: np.ndarray
+    feature_sum: np.ndarray
+    target_sum: float
+    target_square_sum: float
+    weight_sum: float
+    n_samples: int
+    round_off: float
+
+    @classmethod
+    def compute(cls, operator, y, sample_weight=None) -> "GramStatistics":
+        """The statistics of the measurements of a sensing ``operator``.
+
+        Reads the features ``phi_i`` in blocks of ``BLOCK_FLOATS`` floats and
+        accumulates ``G`` with a symmetric rank-``b`` update per block:
+        ``O(n p^2)`` operations, ``O(p^2)`` memory.
+
+        Parameters
+        ----------
+        operator : DenseSensing or RankOneSensing
+            The measurements (see :mod:`skprune.sensing`).
+        y : ndarray of shape (n_samples,)
+            Targets.
+        sample_weight : ndarray of shape (n_samples,), default=None
+            Non-negative weights, as given (not normalized); ``None`` for ones.
+        """
+        n_samples, d = operator.n_samples, operator.n_features
+        p = d * (d + 1) // 2
+        weights = np.ones(n_samples) if sample_weight is None else sample_weight
+        gram = np.zeros((p, p), order="F")
+        # Columns s_i y_i and s_i: one product gives both first moments.
+        moments = np.zeros((p, 2))
+        rows_per_block = max(1, BLOCK_FLOATS // p)
+        for start in range(0, n_samples, rows_per_block):
+            rows = slice(start, start + rows_per_block)
+            features, block_weights = operator.features(rows), weights[rows]
+            root = np.sqrt(block_weights)[:, None]
+            # Upper triangle of G += (root phi)^T (root phi), in place.
+            gram = dsyrk(
+                1.0, (root * features).T, beta=1.0, c=gram, trans=0, overwrite_c=1
+            )
+            moments += features.T @ np.column_stack(
+                [block_weights * y[rows], block_weights]
+            )
+        gram += np.triu(gram, 1).T  # dsyrk wrote the upper triangle only
+        return cls(
+            n_features=d,
+            gram=gram,
+            target_moment=moments[:, 0].copy(),
+            feature_sum=moments[:, 1].copy(),
+            target_sum=float(weights @ y),
+            target_square_sum=float(weights @ y**2),
+            weight_sum=float(np.sum(weights)),
+            n_samples=n_samples,
+            round_off=float(np.finfo(operator.dtype).eps),
+        )
+
+    def without(self, held_out: "GramStatistics") -> "GramStatistics":
+        """The statistics of the samples in ``self`` but not in ``held_out``
+        (a subset of them, with the same weights): every sum minus
+        ``held_out``'s. A training fold's statistics cost the held-out part's
+        ``O(n_test p^2)`` instead of ``O(n_train p^2)``."""
+        return GramStatistics(
+            n_features=self.n_features,
+            gram=np.asfortranarray(self.gram - held_out.gram),
+            target_moment=self.target_moment - held_out.target_moment,
+            feature_sum=self.feature_sum - held_out.feature_sum,
+            target_sum=self.target_sum - held_out.target_sum,
+            target_square_sum=self.target_square_sum - held_out.target_square_sum,
+            weight_sum=self.weight_sum - held_out.weight_sum,
+            n_samples=self.n_samples - held_out.n_samples,
+            round_off=self.round_off,
+        )
+
+    def aligned(self) -> "GramStatistics":
+        """The statistics with every array copied if its data are not aligned
+        (see ``_aligned`` in :mod:`skprune._cv`)."""
+        arrays = {
+            field.name: np.array(value, order="F")
+            for field in fields(self)
+            if isinstance(value := getattr(self, field.name), np.ndarray)
+            and not value.flags.aligned
+        }
+        return replace(self, **arrays)
+
+
+class GramLeastSquares:
+    r"""The loss of :class:`~skprune.datafit.QuadraticLeastSquares` from
+    :class:`GramStatistics`, for matrix sensing (no linear term, no intercept).
+
+    .. math::
+
+        L(U) = \tfrac12\, m^\top G m - h^\top m + \tfrac12 E[y^2],
+        \qquad m = (U D U^\top)[\mathrm{upper}],
+
+    with ``G``, ``h`` and ``E`` the weighted means of the module (weights
+    normalized to mean one), equal to the data form's
+    ``1/(2 sum_i s_i) sum_i s_i (<A_i, U D U^T> - y_i)^2`` up to round-off.
+    It is a :class:`~skprune.datafit.Datafit` none of whose methods touches
+    the data. The value is a difference of terms of the size of
+    ``E[y^2]``, so it is resolved to about ``1e-16 E[y^2]``: fine-tuning of
+    noiseless data stops at a relative residual near ``1e-8`` (the data form
+    goes further).
+
+    Parameters
+    ----------
+    statistics : GramStatistics
+        The sums over the training samples.
+    """
+
+    n_linear = 0
+    fit_intercept = False
+
+    def __init__(self, statistics: GramStatistics):
+        # G is symmetric: read a C-ordered G as its (Fortran-ordered)
+        # transpose, so that BLAS never copies it.
+        gram = statistics.gram
+        self._gram = gram if gram.flags.f_contiguous else gram.T
+        self.n_features = d = statistics.n_features
+        self.round_off = statistics.round_off
+        first, second = np.triu_indices(d)
+        # Positions of m's entries in vec(M), and in vec(M^T) (the same on the
+        # diagonal); off the diagonal, K takes half of each entry.
+        self._upper, self._lower = first * d + second, second * d + first
+        self._halves = np.where(first == second, 1.0, 0.5)
+        self._scale = 1.0 / statistics.weight_sum
+        self._moment = statistics.target_moment * self._scale
+        self._mean_feature = statistics.feature_sum * self._scale
+        self._mean_target = statistics.target_sum * self._scale
+        self._mean_square = statistics.target_square_sum * self._scale
+
+    def _coordinates(self, factor, signs) -> np.ndarray:
+        """``m``: the coordinates of ``U D U^T``."""
+        return np.take((factor * signs) @ factor.T, self._upper)
+
+    def _gram_times(self, coordinates) -> np.ndarray:
+        """``G m`` (one symmetric matrix-vector product over ``G``'s upper
+        triangle)."""
+        return dsymv(self._scale, self._gram, coordinates)
+
+    def _matrix(self, coordinates) -> np.ndarray:
+        """The symmetric ``K`` with ``<K, M> = coordinates . m``: diagonal
+        entries as they are, the others halved."""
+        entries = coordinates * self._halves
+        matrix = np.empty(self.n_features**2)
+        matrix[self._upper] = entries
+        matrix[self._lower] = entries
+        return matrix.reshape(self.n_features, self.n_features)
+
+    def _value(self, coordinates, gradient) -> float:
+        """``L`` from ``m`` and ``G m - h``, at least zero: the loss is, but
+        the round-off of the difference can dip below it."""
+        value = 0.5 * float(coordinates @ (gradient - self._moment))
+        return max(value + 0.5 * self._mean_square, 0.0)
+
+    def value(self, model: QuadraticModel) -> float:
+        coordinates = self._coordinates(model.factor, model.signs)
+        return self._value(coordinates, self._gram_times(coordinates) - self._moment)
+
+    def value_and_gradient(self, model: QuadraticModel):
+        """Return ``L`` and its gradients ``(dL/dU, dL/dw, dL/db)``.
+
+        ``dL/dU = 2 K U D`` with ``K`` the matrix of ``G m - h``, which is
+        ``(1/n) sum_i s_i r_i S_i``; the other two are empty and zero.
+        """
+        coordinates = self._coordinates(model.factor, model.signs)
+        gradient = self._gram_times(coordinates) - self._moment
+        grad_factor = 2.0 * (self._matrix(gradient) @ model.factor) * model.signs
+        return self._value(coordinates, gradient), (grad_factor, np.zeros(0), 0.0)
+
+    def residual_correlation(
+        self, model: QuadraticModel, *, centered: bool = False
+    ) -> np.ndarray:
+        """``C = (1/n) sum_i s_i (y_i - f_i) S_i``, the matrix of ``h - G m``;
+        ``centered`` subtracts the weighted mean of ``y - f`` first, that is
+        ``(E[y] - E[phi] . m)`` times the matrix of ``E[phi]``."""
+        coordinates = self._coordinates(model.factor, model.signs)
+        correlation = self._moment - self._gram_times(coordinates)
+        if centered:
+            mean_residual = self._mean_target - self._mean_feature @ coordinates
+            correlation = correlation - mean_residual * self._mean_feature
+        return self._matrix(correlation)
+
+    def curvature_along(self, direction: np.ndarray) -> float:
+        """``(1/n) sum_i s_i (v^T S_i v)^2 = m_v^T G m_v`` with
+        ``m_v`` the coordinates of ``v v^T``."""
+        coordinates = self._coordinates(direction[:, None], np.ones(1))
+        return float(coordinates @ self._gram_times(coordinates))
+
+    def fit_unpenalized_part(self) -> tuple[np.ndarray, float]:
+        """No linear term and no constant: ``(empty, 0.0)``."""
+        return np.zeros(0), 0.0
+
+    def regress_along(self, model, directions, signs):
+        """As :meth:`QuadraticLeastSquares.regress_along`, from the normal
+        equations: with ``m_j`` the coordinates of ``a_j v_j v_j^T``, the
+        Gram matrix of the columns is ``m_j^T G m_l`` and their correlation
+        with ``y - f`` is ``m_j . (h - G m)``."""
+        columns = np.column_stack(
+            [
+                self._coordinates(direction[:, None], np.array([sign]))
+                for direction, sign in zip(directions.T, signs, strict=True)
+            ]
+        )
+        coordinates = self._coordinates(model.factor, model.signs)
+        target = self._moment - self._gram_times(coordinates)
+        normal = self._scale * (columns.T @ (self._gram @ columns))
+        coefficients = np.linalg.lstsq(normal, columns.T @ target, rcond=None)[0]
+        return coefficients, columns.T @ self._mean_feature
+
+
+#: Median evaluations of the loss and gradient (``value_and_gradient``) that
+#: a fit, a fine-tuning alone and each strength of a path make on the
+#: planted problems of ``benchmarks/bench_precompute.py``. Ill-posed problems
+#: (``n`` near ``d r``) make 3 to 10 times more.
+EVALUATIONS_PER_FIT = 38
+EVALUATIONS_PER_FINE_TUNE = 9
+EVALUATIONS_PER_ALPHA = 19
+
+#: Seconds per unit of work with one BLAS thread, measured by
+#: ``benchmarks/bench_precompute.py`` (x86_64, 2 shared cores): one
+#: evaluation in data form per ``n d^2`` (matrices: two passes over ``X``) or
+#: per ``n d`` (vectors: ``X U`` and ``X^T (r Z)`` with 3 live columns), for
+#: an ``X`` that stays in cache; one evaluation in Gram form per ``p^2``
+#: (``G m``); building the statistics per ``n p`` (the features) and per
+#: ``n p^2`` (``G += phi^T phi``). The per-call overhead, about the same in
+#: both forms, is left out.
+SECONDS_PER_UNIT = {
+    "matrices": 4.3e-10,
+    "vectors": 2.1e-9,
+    "gram": 1.5e-10,
+    "features": 3.3e-9,
+    "build": 3.9e-11,
+}
+
+#: A float64 ``X`` larger than this leaves the last-level cache between the
+#: two passes of a data-form evaluation, which then costs
+#: ``OUT_OF_CACHE_FACTOR`` times more per number (measured on matrices).
+CACHE_BYTES = 16 * 2**20
+OUT_OF_CACHE_FACTOR = 2.0
+
+#: ``"auto"`` never builds a Gram matrix larger than this: 128 MiB, ``d <= 90``.
+MAX_GRAM_BYTES = 2**27
+
+
+def precompute_pays(
+    n_samples: int,
+    n_features: int,
+    *,
+    sensing: str,
+    n_evaluations: float,
+    n_builds: float = 1.0,
+) -> bool:
+    """Whether the Gram form is expected to be faster: the rule of
+    ``precompute="auto"``.
+
+    With ``p = d (d + 1) / 2``, ``E = n_evaluations`` and the costs ``c`` of
+    :data:`SECONDS_PER_UNIT`, the Gram form is chosen when ``G`` takes at most
+    :data:`MAX_GRAM_BYTES` (``8 p^2`` bytes) and
+
+    ``n_builds n (c_features p + c_build p^2) + E c_gram p^2 < E c_data n s``
+
+    with ``s = d^2`` and ``c_data = c_matrices`` for matrices, ``s = d`` and
+    ``c_data = c_vectors`` for vectors, times :data:`OUT_OF_CACHE_FACTOR`
+    when ``X`` (``8 n s`` bytes) exceeds :data:`CACHE_BYTES`: building the
+    statistics plus ``E`` evaluations in Gram form cost less than ``E``
+    evaluations in data form. Since the build and the data-form evaluations
+    both grow with ``n`` (the Gram evaluations do not), the rule asks for
+    enough evaluations to pay for the build, ``E`` above about
+    ``n_builds c_build p^2 / (c_data s)``, and for ``n`` large enough that a
+    Gram evaluation is the cheaper one.
+
+    Parameters
+    ----------
+    n_samples, n_features : int
+        ``n`` and ``d``.
+    sensing : {"matrices", "vectors"}
+        Dense sensing matrices (``X`` of shape ``(n, d, d)``) or vectors of
+        rank-one measurements (``X`` of shape ``(n, d)``).
+    n_evaluations : float
+        The evaluations expected: :data:`EVALUATIONS_PER_FIT` for a fit,
+        :data:`EVALUATIONS_PER_FINE_TUNE` for ``refit``,
+        :data:`EVALUATIONS_PER_ALPHA` per strength for a path, times the
+        number of folds for a CV run (its ``n_folds`` paths on ``(n_folds - 1)
+        / n_folds`` of the samples and one on all of them cost ``n_folds``
+        paths on all of them in data form).
+    n_builds : float, default=1
+        Builds of the statistics from all ``n`` samples: 2 for a CV run, which
+        builds them once from all the data and once from each held-out part.
+
+    Returns
+    -------
+    bool
+    """
+    p = n_features * (n_features + 1) // 2
+    if 8 * p**2 > MAX_GRAM_BYTES:
+        return False
+    cost = SECONDS_PER_UNIT
+    size = n_features**2 if sensing == "matrices" else n_features
+    data = n_evaluations * cost[sensing] * n_samples * size
+    if 8 * n_samples * size > CACHE_BYTES:
+        data *= OUT_OF_CACHE_FACTOR
+    build = n_builds * n_samples * (cost["features"] * p + cost["build"] * p**2)
+    return build + n_evaluations * cost["gram"] * p**2 < data
