@@ -1,13 +1,15 @@
 """Choosing alpha: the CV estimators against GridSearchCV over the same alphas.
 
 Both search the same decreasing grid of relative strengths with the same
-folds and the same ``n_jobs``. ``GridSearchCV`` trains every (alpha, fold)
-pair from the small random start and refits the best on all the data; the CV
-estimator resolves each fold's problem once, runs one warm-started path per
-fold (and one on all the data, in parallel with the folds), and only prunes
-and fine-tunes the chosen point at the end. The script alternates the two,
-prints the median wall time of each, their ratio, the alpha each chose and the
-number of columns (or neurons) its final model keeps.
+folds, the same ``n_jobs`` and the estimators' defaults (``init`` as chosen,
+``precompute="auto"``). ``GridSearchCV`` trains every (alpha, fold) pair from
+``init`` and refits the best on all the data; the CV estimator resolves each
+fold's problem once (in Gram form, each fold's statistics are all the data's
+minus its held-out part's), runs one warm-started path per fold (and one on
+all the data, in parallel with the folds), and fine-tunes the chosen point at
+the end. The script alternates the two, prints the median wall time of each,
+their ratio, the alpha each chose and the number of columns (or neurons) its
+final model keeps.
 One untimed run of each contender comes first, so that neither pays for
 starting joblib's worker processes.
 
