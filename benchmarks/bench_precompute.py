@@ -49,6 +49,7 @@ from statistics import median
 from time import perf_counter
 
 import numpy as np
+from bench_peers import per_call  # benchmarks/ is on sys.path when run
 from sklearn.model_selection import KFold
 from threadpoolctl import threadpool_limits
 
@@ -86,19 +87,6 @@ QUICK = {"d": [6, 10]}
 
 
 # -- timing helpers -------------------------------------------------------------
-
-
-def per_call(function, budget=0.1):
-    """Seconds per call of ``function``, looping for about ``budget`` seconds."""
-    loops = 1
-    while True:
-        start = perf_counter()
-        for _ in range(loops):
-            function()
-        elapsed = perf_counter() - start
-        if elapsed >= budget:
-            return elapsed / loops
-        loops *= 2 if elapsed == 0 else max(2, int(1.2 * budget / elapsed))
 
 
 def timed(function):
@@ -174,10 +162,12 @@ def evaluation_times(X, y, repeats):
     times = {"data": [], "gram": [], "build": [], "features": []}
     with threadpool_limits(1, user_api="blas"):
         for _ in range(repeats):
-            times["data"].append(per_call(partial(data, data_point)))
-            times["gram"].append(per_call(partial(gram, gram_point)))
+            times["data"].append(per_call(partial(data, data_point), budget=0.1))
+            times["gram"].append(per_call(partial(gram, gram_point), budget=0.1))
             times["build"].append(per_call(build, budget=0.2))
-            times["features"].append(per_call(partial(form_features, operator)))
+            times["features"].append(
+                per_call(partial(form_features, operator), budget=0.1)
+            )
     return {name: median(values) for name, values in times.items()}
 
 
