@@ -12,6 +12,8 @@ import numpy as np
 from scipy.optimize import minimize
 from threadpoolctl import threadpool_limits
 
+from .datasets import measure
+
 
 def planted_spectrum_problem(
     seed, sensing, *, n_samples, n_features, eigenvalues, noise
@@ -52,14 +54,8 @@ def planted_spectrum_problem(
     rng = np.random.RandomState(seed)
     basis, _ = np.linalg.qr(rng.standard_normal((n_features, len(eigenvalues))))
     factor = basis * np.sqrt(np.asarray(eigenvalues, dtype=float))
-    planted = factor @ factor.T
-    if sensing == "gaussian":
-        X = rng.standard_normal((n_samples, n_features, n_features))
-        y = np.einsum("nab,ab->n", X, planted)
-    else:
-        X = rng.standard_normal((n_samples, n_features))
-        y = np.einsum("na,ab,nb->n", X, planted, X)
-    return X, y + noise * rng.standard_normal(n_samples), factor
+    X, y = measure(factor, n_samples, sensing, noise, rng)
+    return X, y, factor
 
 
 def explicit_matrices(X):

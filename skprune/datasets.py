@@ -79,12 +79,44 @@ def make_matrix_sensing(
         )
     generator = check_random_state(random_state)
     factor = generator.standard_normal((n_features, rank)) / np.sqrt(n_features)
-    planted = factor @ factor.T
+    X, y = measure(factor, n_samples, sensing, noise, generator)
+    return (X, y, factor) if return_factor else (X, y)
+
+
+def measure(factor, n_samples, sensing, noise, generator):
+    """Draw ``n_samples`` standard normal measurements of ``M* = U* U*^T``.
+
+    ``y_i = <A_i, M*> + noise * e_i`` with standard normal ``e_i`` and, for
+    ``sensing="gaussian"``, standard normal ``d x d`` matrices ``A_i`` (``X``
+    of shape ``(n, d, d)``); for ``"rank_one"``, ``A_i = x_i x_i^T`` with
+    standard normal ``x_i`` (``X`` of shape ``(n, d)``). ``X`` is drawn from
+    ``generator`` first, then the noise.
+
+    Parameters
+    ----------
+    factor : ndarray of shape (d, r)
+        ``U*``.
+    n_samples : int
+        Number of measurements ``n``.
+    sensing : {"gaussian", "rank_one"}
+        The kind of measurements.
+    noise : float
+        Standard deviation of the noise.
+    generator : numpy.random.RandomState
+        Where the measurements and the noise are drawn from.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, d, d) or (n_samples, d)
+        The sensing matrices or vectors.
+    y : ndarray of shape (n_samples,)
+        The measurements.
+    """
+    n_features = factor.shape[0]
     if sensing == "gaussian":
         X = generator.standard_normal((n_samples, n_features, n_features))
-        y = X.reshape(n_samples, -1) @ planted.ravel()
+        y = X.reshape(n_samples, -1) @ (factor @ factor.T).ravel()
     else:
         X = generator.standard_normal((n_samples, n_features))
         y = np.sum((X @ factor) ** 2, axis=1)
-    y = y + noise * generator.standard_normal(n_samples)
-    return (X, y, factor) if return_factor else (X, y)
+    return X, y + noise * generator.standard_normal(n_samples)
