@@ -11,6 +11,27 @@ import numpy as np
 from .claims import gap_ratio, geometric_mean, linear_rate, log_log_slope
 from .verdicts import GAP_WITH_PENALTY, GAP_WITHOUT_PENALTY
 
+#: Line styles of the two estimates every error-against-n panel draws.
+SKPRUNE_STYLE = dict(marker="o", markersize=9, fillstyle="none", lw=2)
+ORACLE_STYLE = dict(marker="s", markersize=4)
+
+
+def _draw_mean_with_slope(ax, sizes, values, label, style):
+    """Draw the geometric mean over seeds of ``values`` (seeds x sizes)
+    against ``sizes`` on log-log axes, its fitted slope in the label; return
+    the line."""
+    mean = geometric_mean(values)
+    label = f"{label}: slope {log_log_slope(sizes, mean):.3f}"
+    (line,) = ax.loglog(sizes, mean, label=label, **style)
+    return line
+
+
+def _label_sample_sizes(ax, sizes, xlabel):
+    """Tick each sample size ``n`` by its value, without minor ticks."""
+    ax.set_xticks(sizes, labels=[str(n) for n in sizes])
+    ax.minorticks_off()
+    ax.set_xlabel(xlabel)
+
 
 def _figure(width=10.0, height=4.2, ncols=2):
     """A figure with ``ncols`` axes, without pyplot (no backend, no GUI)."""
@@ -126,25 +147,15 @@ def plot_error_rate_claim(data, path):
     sizes = np.asarray(data["n_samples"])
     figure, ax = _figure(6.6, 4.6, 1)
     curves = [
-        (
-            "error",
-            "pruned + fine-tuned (skprune)",
-            dict(marker="o", markersize=9, fillstyle="none", lw=2),
-        ),
-        (
-            "oracle_error",
-            "oracle: rank-r least squares",
-            dict(marker="s", markersize=4),
-        ),
+        ("error", "pruned + fine-tuned (skprune)", SKPRUNE_STYLE),
+        ("oracle_error", "oracle: rank-r least squares", ORACLE_STYLE),
         ("nuclear_norm_error", "nuclear norm (cvxpy)", dict(marker="^")),
     ]
     for key, label, style in curves:
         if data[key] is None:
             continue
         values = np.asarray(data[key])
-        mean = geometric_mean(values)
-        label = f"{label}: slope {log_log_slope(sizes, mean):.3f}"
-        (line,) = ax.loglog(sizes, mean, label=label, **style)
+        line = _draw_mean_with_slope(ax, sizes, values, label, style)
         if key == "error":
             for row in values:
                 ax.loglog(sizes, row, ".", color=line.get_color(), alpha=0.3)
@@ -158,9 +169,7 @@ def plot_error_rate_claim(data, path):
             transform=ax.transAxes,
             fontsize="small",
         )
-    ax.set_xticks(sizes, labels=[str(n) for n in sizes])
-    ax.minorticks_off()
-    ax.set_xlabel("number of measurements n")
+    _label_sample_sizes(ax, sizes, "number of measurements n")
     ax.set_ylabel("relative error ||UU^T - M*||_F / ||M*||_F")
     ax.set_title(
         f"Gaussian sensing, d={d}, r={r}, noise={noise:g}, "
@@ -334,32 +343,18 @@ def plot_network_claim(data, path):
     left.axhline(r, color="k", linestyle="--", label=f"planted width r={r}")
     left.set_ylim(0, max(int(widths.max()), r) + 1)
     left.yaxis.set_major_locator(MaxNLocator(integer=True))
-    left.set_xticks(sizes, labels=[str(n) for n in sizes])
-    left.minorticks_off()
-    left.set_xlabel("training samples n")
+    _label_sample_sizes(left, sizes, "training samples n")
     left.set_ylabel(f"neurons kept (of k={d})")
     left.set_title("Width recovered", fontsize="medium")
     left.legend(fontsize="small")
     for key, label, style in [
-        (
-            "test_error",
-            "pruned network (skprune)",
-            dict(marker="o", markersize=9, fillstyle="none", lw=2),
-        ),
-        (
-            "oracle_test_error",
-            "oracle: rank-r least squares",
-            dict(marker="s", markersize=4),
-        ),
+        ("test_error", "pruned network (skprune)", SKPRUNE_STYLE),
+        ("oracle_test_error", "oracle: rank-r least squares", ORACLE_STYLE),
     ]:
-        mean = geometric_mean(np.asarray(data[key]))
-        label = f"{label}: slope {log_log_slope(sizes, mean):.3f}"
-        right.loglog(sizes, mean, label=label, **style)
+        _draw_mean_with_slope(right, sizes, np.asarray(data[key]), label, style)
     reference = settings["noise"] ** 2 * r * d / sizes
     right.loglog(sizes, reference, "k--", label="noise^2 r d / n: slope -1")
-    right.set_xticks(sizes, labels=[str(n) for n in sizes])
-    right.minorticks_off()
-    right.set_xlabel("training samples n")
+    _label_sample_sizes(right, sizes, "training samples n")
     right.set_ylabel("test error mean (f(x) - f*(x))^2")
     right.set_title(
         f"f*(x) = ||U*^T x||^2, d={d}, r={r}, noise={settings['noise']:g}",
