@@ -216,14 +216,14 @@ class QuadraticLeastSquares:
         normalized to mean one.
         """
         n_samples = self.y.shape[0]
-        quadratic, cache = self.operator.forward(model.factor, model.signs)
-        residual = quadratic + self._unpenalized_part(model) - self.y
-        weighted = self._weighted(residual)
-        grad_factor = (
-            (2.0 / n_samples)
-            * self.operator.adjoint_times(weighted, model.factor, cache)
-            * model.signs
+        residual, adjoint = self.operator.residual_and_adjoint(
+            model.factor,
+            model.signs,
+            self._unpenalized_part(model) - self.y,
+            self.weights,
         )
+        weighted = self._weighted(residual)
+        grad_factor = (2.0 / n_samples) * adjoint * model.signs
         if self.linear_design is None:
             grad_coef = np.zeros(0)
         else:

@@ -11,6 +11,10 @@ A sensing operator knows ``n_samples`` measurement matrices ``A_i`` of size
     cache of the ``forward`` call made with the same ``U``;
 ``adjoint_matrix(residual)``
     the ``d x d`` matrix ``sum_i residual_i S_i``;
+``residual_and_adjoint(U, signs, offset, weights)``
+    the residual ``r = forward(U) + offset`` and ``sum_i w_i r_i S_i U``:
+    what one evaluation of a least-squares loss needs, in one pass over
+    large dense data;
 ``features(rows)``
     for the samples in ``rows``, the coordinates ``phi_i`` of the measurement
     with ``<S_i, M> = phi_i . M[triu_indices(d)]`` for every symmetric ``M``
@@ -31,6 +35,15 @@ import numpy as np
 import scipy.sparse as sp
 
 from .design import RowDesign
+
+#: Dense measurements larger than this leave the last-level cache between two
+#: passes over them: :meth:`DenseSensing.residual_and_adjoint` then reads
+#: them once, in blocks of :data:`FUSED_BLOCK_BYTES`.
+CACHE_BYTES = 16 * 2**20
+
+#: Size of the blocks of rows of a fused pass: they stay in cache between
+#: their two products.
+FUSED_BLOCK_BYTES = 2 * 2**20
 
 
 class DenseSensing:
@@ -60,13 +73,44 @@ class DenseSensing:
         return self._flat @ gram.ravel(), None
 
     def adjoint_matrix(self, residual):
+        return self._symmetric(residual.astype(self.dtype, copy=False) @ self._flat)
+
+    def _symmetric(self, correlation):
+        """The symmetric part of ``sum_i r_i A_i`` given flat, as float64."""
         d = self.n_features
-        correlation = residual.astype(self.dtype, copy=False) @ self._flat
         correlation = np.asarray(correlation, dtype=np.float64).reshape(d, d)
         return 0.5 * (correlation + correlation.T)
 
     def adjoint_times(self, residual, U, cache=None):
         return self.adjoint_matrix(residual) @ U
+
+    def residual_and_adjoint(self, U, signs, offset, weights=None):
+        """``r = forward(U, signs) + offset`` and ``sum_i w_i r_i S_i U``.
+
+        ``w`` are the ``weights`` (ones for ``None``). Two passes over ``X``,
+        or, for ``X`` larger than :data:`CACHE_BYTES`, one: block by block of
+        rows, each block's residual and its share of the sum are formed while
+        the block is in cache (the sum accumulated in float64). Measured at
+        ``n = 1200, d = 80`` (61 MB): 1.35 times faster than two passes; on
+        data that stay in cache the two passes are faster.
+        """
+        gram = ((U * signs) @ U.T).astype(self.dtype, copy=False).ravel()
+        if self._flat.nbytes <= CACHE_BYTES:
+            residual = self._flat @ gram + offset
+            weighted = residual if weights is None else weights * residual
+            return residual, self.adjoint_times(weighted, U)
+        residual = np.empty(self.n_samples, dtype=self.dtype)
+        correlation = np.zeros(self._flat.shape[1])
+        rows_per_block = max(1, FUSED_BLOCK_BYTES // self._flat[0].nbytes)
+        for start in range(0, self.n_samples, rows_per_block):
+            rows = slice(start, start + rows_per_block)
+            block = self._flat[rows]
+            residual[rows] = block @ gram + offset[rows]
+            weighted = (
+                residual[rows] if weights is None else weights[rows] * residual[rows]
+            )
+            correlation += weighted @ block
+        return residual, self._symmetric(correlation) @ U
 
     def features(self, rows):
         """``A_i[a, a]`` on the diagonal and ``A_i[a, b] + A_i[b, a]`` above it,
@@ -113,6 +157,15 @@ class RankOneSensing:
 
     def adjoint_matrix(self, residual):
         return self.rows.weighted_gram(residual)
+
+    def residual_and_adjoint(self, U, signs, offset, weights=None):
+        """``r = forward(U, signs) + offset`` and ``sum_i w_i r_i x_i x_i^T U``
+        (``w`` the ``weights``, ones for ``None``): ``forward`` and
+        ``adjoint_times`` sharing ``X U``."""
+        quadratic, projections = self.forward(U, signs)
+        residual = quadratic + offset
+        weighted = residual if weights is None else weights * residual
+        return residual, self.adjoint_times(weighted, U, projections)
 
     def features(self, rows):
         """``x_ia^2`` on the diagonal and ``2 x_ia x_ib`` above it, for the
