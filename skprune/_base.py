@@ -178,7 +178,7 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
     def _training_start(self, problem: Problem, random_state):
         """The start of training: ``init`` (see :func:`start_model`), or with
         ``warm_start`` the trained model of the previous fit."""
-        if not (self.warm_start and hasattr(self, "_trained_model")):
+        if not self._warm:
             return start_model(
                 problem, self.init, self.alpha, self.init_scale, random_state
             )
@@ -196,8 +196,15 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             )
         return previous
 
+    @property
+    def _warm(self) -> bool:
+        """Whether training starts from the previous fit's trained model."""
+        return self.warm_start and hasattr(self, "_trained_model")
+
     def _train(self, problem: Problem, start):
-        """Train from ``start`` at the penalty ``lambda_``; publish the result."""
+        """Train from ``start`` at the penalty ``lambda_``; publish the result.
+        A warm start is first tested for columns that can grow at once
+        (``escape_first`` of :func:`~skprune.core.train`)."""
         if self.verbose:
             live = int(np.sum(np.any(start.factor != 0, axis=0)))
             print(
@@ -212,6 +219,7 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             start,
             max_iter=self.max_iter,
             tol=self.tol,
+            escape_first=self._warm,
             verbose=self.verbose,
         )
         self.stage_times_ = {"train": perf_counter() - clock}

@@ -18,7 +18,7 @@ whatever the units of ``X`` and ``y``, and ``tol`` means the same thing on
 every problem.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.linalg import eigh
@@ -331,6 +331,7 @@ def train(
     *,
     max_iter: int,
     tol: float,
+    escape_first: bool = False,
     verbose: int = 0,
 ) -> StageResult:
     """Minimize ``L + strength * R_beta`` from ``model`` to a second-order point.
@@ -341,6 +342,13 @@ def train(
     (:func:`_escape_step`). If so, it adds the step to that column and runs
     L-BFGS again, within ``max_iter`` iterations and ``k`` escapes in all;
     running out of either is reported as not converged.
+
+    ``escape_first`` checks before the first run too: for a start that was
+    trained at a stronger penalty, whose columns at zero may already be able
+    to grow at this one. The test is exact for a column at zero (the gradient
+    of ``F`` with respect to it vanishes wherever the others are), so it
+    needs no stationary point, and it saves converging once without the
+    column that grows.
 
     Columns that are exactly zero stay out of the arithmetic (a working set):
     the gradient of ``F`` with respect to a zero column is zero (both the loss
@@ -353,6 +361,11 @@ def train(
     tol = attainable_tol(tol, problem.datafit)
     curve, n_iter, n_escapes, converged = [], 0, 0, False
     objective_scale = None
+    if escape_first and (escape := _escape_step(problem, strength, model)):
+        model = _escaped(model, *escape)
+        n_escapes += 1
+        if verbose:
+            print(f"[train] saddle escape 1: column {escape[0]} can grow at once")
     while n_iter < max_iter:
         live = np.any(model.factor != 0, axis=0)
         objective = _ScaledObjective(
@@ -383,15 +396,19 @@ def train(
             break
         if n_escapes >= model.factor.shape[1]:
             break
-        column, step = escape
-        factor = model.factor.copy()
-        factor[:, column] += step
-        model = QuadraticModel(factor, model.signs, model.coef, model.intercept)
+        model = _escaped(model, *escape)
         n_escapes += 1
         if verbose:
-            print(f"[train] saddle escape {n_escapes}: column {column} can grow")
+            print(f"[train] saddle escape {n_escapes}: column {escape[0]} can grow")
     curve = np.asarray(curve) * (objective_scale or 1.0)
     return StageResult(model, curve, n_iter, converged, n_escapes)
+
+
+def _escaped(model: QuadraticModel, column: int, step: np.ndarray) -> QuadraticModel:
+    """``model`` with ``step`` added to ``column`` (a saddle escape)."""
+    factor = model.factor.copy()
+    factor[:, column] += step
+    return replace(model, factor=factor)
 
 
 def _iteration_printer(stage, objective, done, verbose):

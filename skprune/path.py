@@ -74,7 +74,8 @@ def run_path(
     The first training starts from ``estimator.init`` at the strongest penalty
     (at ``alpha >= 1`` the spectral start sets no column: every column starts at
     zero), each later one from the previous trained model; a column that the
-    weaker penalty lets grow leaves zero through a saddle escape. With
+    weaker penalty lets grow leaves zero through a saddle escape, tested
+    before the training starts (``escape_first`` of :func:`~skprune.core.train`). With
     ``evaluate``, every trained model is also pruned with
     ``estimator.prune_threshold`` and fine-tuned; pruning reads the trained
     norms only, so it never retrains. Fine-tuning minimizes the unpenalized loss
@@ -100,6 +101,7 @@ def run_path(
             model,
             max_iter=estimator.max_iter,
             tol=estimator.tol,
+            escape_first=bool(points),
             verbose=estimator.verbose,
         )
         point = PathPoint(float(alpha), trained)

@@ -570,7 +570,7 @@ def test_escape_step_lowers_the_objective_by_the_predicted_amount():
     penalty's exact value lies below its quadratic model, so the true
     decrease of the naive F is at least that. At lambda >= lambda_max no
     column can grow and there is no step."""
-    from skprune.core import _escape_step
+    from skprune.core import _escape_step, train
 
     X, y, _ = problem("gaussian", 3)
     estimator = GroupLassoMatrixSensing(alpha=0.3)
@@ -604,3 +604,13 @@ def test_escape_step_lowers_the_objective_by_the_predicted_amount():
     assert decrease >= gap**2 / (2 * kappa) > 0
 
     assert _escape_step(problem_, 1.01 * problem_.lambda_max, zero) is None
+
+    # A warm start along a path takes that step before training (escape_first);
+    # with no iterations allowed, what training returns is the step itself.
+    for escape_first, expected in [(True, np.sqrt(gap / kappa)), (False, 0.0)]:
+        started = train(
+            problem_, strength, zero, max_iter=0, tol=1e-7, escape_first=escape_first
+        )
+        norms = np.linalg.norm(started.model.factor, axis=0)
+        assert_allclose(np.sort(norms)[::-1], [expected] + [0.0] * (k - 1))
+        assert started.n_escapes == int(escape_first)
