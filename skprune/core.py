@@ -337,11 +337,18 @@ def train(
     """Minimize ``L + strength * R_beta`` from ``model`` to a second-order point.
 
     ``strength`` is the absolute penalty ``lambda``. Runs L-BFGS; when it stops
-    before ``max_iter`` (converged, or stalled after its restarts), checks
-    whether the smallest column of some sign could still grow
-    (:func:`_escape_step`). If so, it adds the step to that column and runs
-    L-BFGS again, within ``max_iter`` iterations and ``k`` escapes in all;
-    running out of either is reported as not converged.
+    before ``max_iter`` (converged, or stalled after its restarts), escapes
+    the two kinds of saddle that gradient steps leave slowly, and runs L-BFGS
+    again from there, within ``max_iter`` iterations and ``k`` escapes in all
+    (running out of either is reported as not converged):
+
+    - columns of one sign that are not orthogonal: rotating them to be
+      orthogonal (:func:`_orthogonal_columns`) keeps the loss and lowers the
+      penalty; taken when it lowers ``F`` by more than ``tol`` relative (a
+      direction split over two parallel columns would otherwise be kept as
+      two);
+    - a column that could still grow: the smallest column of some sign, if
+      :func:`_escape_step` finds a step along which ``F`` curves down.
 
     ``escape_first`` checks before the first run too: for a start that was
     trained at a stronger penalty, whose columns at zero may already be able
@@ -390,6 +397,18 @@ def train(
             run_converged = True
         if n_iter >= max_iter:
             break
+        rotated = _orthogonal_columns(model)
+        lowered = strength * (
+            problem.penalty.value(model.factor) - problem.penalty.value(rotated.factor)
+        )
+        if lowered > tol * max(abs(curve[-1]), 1.0) * objective_scale:
+            if n_escapes >= model.factor.shape[1]:
+                break
+            model = rotated  # the same U D U^T at a lower penalty: train on
+            n_escapes += 1
+            if verbose:
+                print(f"[train] saddle escape {n_escapes}: columns made orthogonal")
+            continue
         escape = _escape_step(problem, strength, model)
         if escape is None:
             converged = run_converged
@@ -402,6 +421,33 @@ def train(
             print(f"[train] saddle escape {n_escapes}: column {escape[0]} can grow")
     curve = np.asarray(curve) * (objective_scale or 1.0)
     return StageResult(model, curve, n_iter, converged, n_escapes)
+
+
+def _orthogonal_columns(model: QuadraticModel) -> QuadraticModel:
+    """``model`` with the live columns of each sign rotated to be orthogonal.
+
+    ``U_a -> U_a Q`` with ``U_a^T U_a = Q diag(s) Q^T`` (``U_a`` the live
+    columns of sign ``a``) leaves ``U D U^T``, hence the loss, unchanged, and
+    makes the squared column norms ``s``. Any other rotation's squared norms
+    are the diagonal of ``Q'^T diag(s) Q'``, majorized by ``s`` (Schur-Horn),
+    and the penalty is a sum of one concave function of each squared norm, so
+    among all rotations this one has the smallest penalty. A direction split
+    over parallel columns (a saddle that gradient steps leave only slowly) is
+    merged into one column; columns left with ``s`` at round-off become
+    exactly zero.
+    """
+    factor = model.factor.copy()
+    for sign in np.unique(model.signs):
+        columns = np.flatnonzero((model.signs == sign) & np.any(factor != 0, axis=0))
+        if columns.size < 2:
+            continue
+        block = factor[:, columns]
+        squared, rotation = np.linalg.eigh(block.T @ block)
+        rotated = block @ rotation[:, ::-1]
+        negligible = squared[::-1] <= columns.size * np.finfo(float).eps * squared[-1]
+        rotated[:, negligible] = 0.0
+        factor[:, columns] = rotated
+    return replace(model, factor=factor)
 
 
 def _escaped(model: QuadraticModel, column: int, step: np.ndarray) -> QuadraticModel:

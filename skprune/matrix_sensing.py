@@ -156,7 +156,8 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
     n_iter_ : int
         Iterations of the training stage.
     n_saddle_escapes_ : int
-        Times training pushed a column out of a saddle.
+        Saddle escapes of training: a column pushed out of zero, or the
+        columns of one sign rotated to be orthogonal.
     objective_curve_ : ndarray
         ``F`` at the start and after every training iteration (each L-BFGS run
         after a saddle escape records its start too).

@@ -171,7 +171,8 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
     n_iter_ : int
         Iterations of the training stage.
     n_saddle_escapes_ : int
-        Times training pushed a neuron out of a saddle.
+        Saddle escapes of training: a neuron pushed out of zero, or the
+        neurons of one output sign rotated to be orthogonal.
     objective_curve_ : ndarray
         ``F`` at the start and after every training iteration.
     refit_n_iter_ : int

@@ -30,6 +30,8 @@ from skprune import (
 )
 from skprune._cv import select_alpha_index
 from skprune._oracles import explicit_matrices, rank_r_least_squares, relative_error
+from skprune.datafit import QuadraticModel
+from skprune.datasets import make_matrix_sensing
 
 #: n per sensing: Gaussian A_i carry d^2 numbers each, rank-one x_i only d.
 N_SAMPLES = {"gaussian": 600, "rank_one": 3000}
@@ -614,3 +616,57 @@ def test_escape_step_lowers_the_objective_by_the_predicted_amount():
         norms = np.linalg.norm(started.model.factor, axis=0)
         assert_allclose(np.sort(norms)[::-1], [expected] + [0.0] * (k - 1))
         assert started.n_escapes == int(escape_first)
+
+
+def test_rotating_columns_keeps_the_matrix_and_lowers_the_penalty():
+    """For random columns of both signs, the rotation of the saddle escape
+    keeps U D U^T (to round-off), makes the columns of each sign orthogonal,
+    and has a penalty (written here from its formula) no larger than that of
+    any of 200 random rotations of each sign's columns."""
+    from skprune.core import _orthogonal_columns
+
+    rng = np.random.default_rng(0)
+    d, beta = 6, 0.3
+    signs = np.array([1.0, 1.0, 1.0, -1.0, -1.0])
+    factor = rng.standard_normal((d, 5))
+    model = QuadraticModel(factor, signs, np.zeros(0), 0.0)
+
+    def penalty(U):
+        squared = np.sum(U**2, axis=0)
+        return np.sum(squared / np.sqrt(squared + beta))
+
+    rotated = _orthogonal_columns(model).factor
+    assert_allclose(
+        (rotated * signs) @ rotated.T, (factor * signs) @ factor.T, atol=1e-12
+    )
+    for sign in (1.0, -1.0):
+        block = rotated[:, signs == sign]
+        gram = block.T @ block
+        assert_allclose(gram - np.diag(np.diag(gram)), 0.0, atol=1e-12)
+    for _ in range(200):
+        other = factor.copy()
+        for sign in (1.0, -1.0):
+            columns = signs == sign
+            q, _ = np.linalg.qr(rng.standard_normal((columns.sum(),) * 2))
+            other[:, columns] = factor[:, columns] @ q
+        assert penalty(rotated) <= penalty(other) + 1e-12
+
+
+def test_training_merges_a_direction_split_over_two_columns():
+    """A rank-one planted matrix split evenly over two parallel columns is a
+    saddle that L-BFGS keeps (both columns pruned in: rank 2). Training
+    rotates the columns to be orthogonal, which merges them: one column is
+    left, and pruning finds rank 1."""
+    from skprune.core import prune, train
+
+    X, y, planted = make_matrix_sensing(
+        600, 10, 1, noise=0.01, random_state=0, return_factor=True
+    )
+    estimator = GroupLassoMatrixSensing(alpha=0.1)
+    problem_ = estimator._resolve_problem(*estimator._validate_fit_data(X, y, None))
+    factor = np.zeros((10, problem_.signs.shape[0]))
+    factor[:, 0] = factor[:, 1] = planted[:, 0] / np.sqrt(2)
+    start = QuadraticModel(factor, problem_.signs, np.zeros(0), 0.0)
+    trained = train(problem_, 0.1 * problem_.lambda_max, start, max_iter=1000, tol=1e-7)
+    assert np.sum(np.any(trained.model.factor != 0, axis=0)) == 1
+    assert prune(trained.model, "auto", problem_.penalty).support.sum() == 1

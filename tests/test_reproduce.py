@@ -77,6 +77,14 @@ def test_the_table_has_one_passing_row_per_claim(quick_run):
     for claim, row in table.items():
         assert row["figure"] == f"{claim}.png"
         assert row["passed"], (claim, row["measured"])
+        # Only the nuclear-norm slope may be missing (no cvxpy in a quick run).
+        numbers = {
+            k: v for k, v in row["measured"].items() if k != "nuclear_norm_slope"
+        }
+        assert not any(math.isnan(value) for value in numbers.values()), (
+            claim,
+            numbers,
+        )
     markdown = (out / "claims.md").read_text().splitlines()
     rows = [line for line in markdown if line.startswith("| ") and "[" in line]
     assert [row.split(" | ")[0] for row in rows] == [f"| {c}" for c in CLAIMS]
@@ -221,6 +229,10 @@ def test_measures_on_closed_forms():
     assert gap_ratio([4.0, 2.0, 0.02, 0.01], 2) == pytest.approx(0.01)
     steps = np.arange(30)
     assert linear_rate(3.0 * 0.7**steps) == pytest.approx(0.7)
+    # A curve that reaches exactly zero is fitted up to its first zero.
+    reaching_zero = np.append(3.0 * 0.7**steps, [0.0, 0.0])
+    assert linear_rate(reaching_zero) == pytest.approx(0.7)
+    assert linear_rate([1.0, 0.0, 0.0]) == 0.0
     n = np.array([100, 400, 1600])
     assert log_log_slope(n, 2.0 / np.sqrt(n)) == pytest.approx(-0.5)
     # noise * sqrt(2 d / n) against alpha / 2 = 0.05 (the default alpha=0.1)

@@ -502,13 +502,21 @@ def linear_rate(curve):
     Parameters
     ----------
     curve : sequence of float
-        Positive values, one per iteration.
+        Non-negative values, one per iteration. A curve that reaches exactly
+        zero (the loss of noiseless data can) has converged there: only the
+        values before its first zero are fitted, and a curve with fewer than
+        two of them gives ``0``.
 
     Returns
     -------
     factor : float
     """
     curve = np.asarray(curve, dtype=float)
+    zeros = np.flatnonzero(curve <= 0)
+    if zeros.size:
+        curve = curve[: zeros[0]]
+    if curve.size < 2:
+        return 0.0
     return float(np.exp(np.polyfit(np.arange(curve.size), np.log(curve), 1)[0]))
 
 

@@ -201,7 +201,8 @@ def judge_fine_tuning(data):
         T = tuned.size - 1
         steps.append(T)
         factors.append(linear_rate(tuned))
-        reductions.append(tuned[0] / tuned[-1])
+        # A gap that reached exactly zero fell by an infinite factor.
+        reductions.append(tuned[0] / tuned[-1] if tuned[-1] > 0 else np.inf)
         crawls.append(plain[-T - 1] / plain[-1])
         tail = np.arange(plain.size // 2, plain.size)
         powers.append(log_log_slope(tail, plain[tail]))
