@@ -85,6 +85,21 @@ def test_rank_one_residual_and_adjoint_matches_naive(rng):
     assert_close(adjoint, naive_adjoint_matrix(outer_stack(X), weights * expected) @ U)
 
 
+@pytest.mark.parametrize("kind", ["dense", "rank_one"])
+def test_measure_each_matches_naive(rng, kind):
+    """measure_each gives v_j^T A_i v_j for each column v_j apart (explicit
+    A_i, and explicit x_i x_i^T for rank-one sensing)."""
+    V = rng.standard_normal((D, 3))
+    if kind == "dense":
+        matrices = rng.standard_normal((N_SAMPLES, D, D))
+        operator = DenseSensing(matrices)
+    else:
+        X = rng.standard_normal((N_SAMPLES, D))
+        matrices, operator = outer_stack(X), RankOneSensing(X)
+    expected = np.column_stack([[v @ A @ v for A in matrices] for v in V.T])
+    assert_close(operator.measure_each(V), expected)
+
+
 def outer_stack(X):
     """The explicit rank-one matrices x_i x_i^T."""
     return np.stack([np.outer(x, x) for x in X])
