@@ -80,8 +80,10 @@ class GramStatistics:
         """The statistics of the measurements of a sensing ``operator``.
 
         Reads the features ``phi_i`` in blocks of ``BLOCK_FLOATS`` floats and
-        accumulates ``G`` with a symmetric rank-``b`` update per block:
-        ``O(n p^2)`` operations, ``O(p^2)`` memory.
+        accumulates the upper triangle of ``G`` with a symmetric rank-``b``
+        update per block, then copies it into the lower one in place
+        (:func:`_symmetrize`): ``O(n p^2)`` operations; besides ``G``
+        (``8 p^2`` bytes), temporaries of a few blocks.
 
         Parameters
         ----------
@@ -101,16 +103,17 @@ class GramStatistics:
         rows_per_block = max(1, BLOCK_FLOATS // p)
         for start in range(0, n_samples, rows_per_block):
             rows = slice(start, start + rows_per_block)
-            features, block_weights = operator.features(rows), weights[rows]
-            root = np.sqrt(block_weights)[:, None]
-            # Upper triangle of G += (root phi)^T (root phi), in place.
-            gram = dsyrk(
-                1.0, (root * features).T, beta=1.0, c=gram, trans=0, overwrite_c=1
-            )
+            features = operator.features(rows).astype(np.float64, copy=False)
+            block_weights = weights[rows]
             moments += features.T @ np.column_stack(
                 [block_weights * y[rows], block_weights]
             )
-        gram += np.triu(gram, 1).T  # dsyrk wrote the upper triangle only
+            if sample_weight is not None:
+                features *= np.sqrt(block_weights)[:, None]
+            # Upper triangle of G += (root phi)^T (root phi), in place.
+            gram = dsyrk(1.0, features.T, beta=1.0, c=gram, trans=0, overwrite_c=1)
+            del features  # before the next block is formed: one block at a time
+        _symmetrize(gram)  # dsyrk wrote the upper triangle only
         return cls(
             n_features=d,
             gram=gram,
@@ -150,6 +153,24 @@ class GramStatistics:
             and not value.flags.aligned
         }
         return replace(self, **arrays)
+
+
+def _symmetrize(matrix: np.ndarray):
+    """Copy the strict upper triangle of the square ``matrix`` into its lower
+    one, in place, ``BLOCK_FLOATS / p`` columns at a time: the temporaries
+    (the indices and entries of a diagonal block) take about one block of
+    ``BLOCK_FLOATS`` floats, where ``matrix += triu(matrix, 1).T`` would make a
+    ``p x p`` copy. Also faster at ``d = 50``: 2.4 against 5.8 ms
+    (``p = 1275``); 0.04 to 0.2 ms slower for ``p <= 465``."""
+    size = matrix.shape[0]
+    width = max(1, BLOCK_FLOATS // size)
+    for start in range(0, size, width):
+        stop = min(start + width, size)
+        # Below the block's diagonal part: the transpose of rows start:stop.
+        matrix[stop:, start:stop] = matrix[start:stop, stop:].T
+        square = matrix[start:stop, start:stop]
+        lower = np.tril_indices(stop - start, -1)
+        square[lower] = square.T[lower]
 
 
 class GramLeastSquares:

@@ -196,6 +196,22 @@ def test_statistics_are_built_in_blocks(monkeypatch):
     assert_allclose(blocks.target_moment, whole.target_moment, rtol=RTOL)
 
 
+@pytest.mark.parametrize("block_floats", [4 * 15, 2**16])
+@pytest.mark.parametrize("kind", ["matrices", "vectors"])
+def test_gram_is_symmetrized_in_place_block_by_block(monkeypatch, kind, block_floats):
+    """The lower triangle of G is copied from the upper one in place, in
+    blocks of 4 columns (4, 4, 4 and a partial 3 for p = 15) or in one: G
+    equals the weighted sum of phi_i phi_i^T built entry by entry here, in
+    both triangles, and is exactly symmetric."""
+    monkeypatch.setattr("skprune.gram.BLOCK_FLOATS", block_floats)
+    X, y, weights = random_data(kind, seed=6)
+    statistics = GramStatistics.compute(make_sensing_operator(X), y, weights)
+    gram, _ = explicit_gram(X, y, weights)
+    assert statistics.gram.flags.f_contiguous
+    assert_allclose(statistics.gram, gram, rtol=RTOL, atol=RTOL)
+    assert np.array_equal(statistics.gram, statistics.gram.T)
+
+
 @pytest.mark.parametrize("kind", ["matrices", "vectors"])
 def test_a_fold_is_all_the_data_minus_its_held_out_part(kind):
     """statistics(all).without(statistics(test)) equals statistics(train)."""
