@@ -357,7 +357,11 @@ def main():
                 else:
                     cv, folds = "| | |", ""
                 auto_fit = precompute_pays(
-                    n, d, sensing=kind, n_evaluations=EVALUATIONS_PER_FIT
+                    n,
+                    d,
+                    sensing=kind,
+                    n_evaluations=EVALUATIONS_PER_FIT,
+                    itemsize=X.dtype.itemsize,
                 )
                 auto_cv = precompute_pays(
                     n,
@@ -365,6 +369,7 @@ def main():
                     sensing=kind,
                     n_evaluations=EVALUATIONS_PER_ALPHA * N_ALPHAS * N_FOLDS,
                     n_builds=2,
+                    itemsize=X.dtype.itemsize,
                 )
                 auto = ", ".join(
                     "Gram" if use else "data" for use in (auto_fit, auto_cv)

@@ -322,14 +322,19 @@ SECONDS_PER_UNIT = {
     "build": 3.9e-11,
 }
 
-#: A float64 ``X`` larger than this leaves the last-level cache between the
-#: two passes of a data-form evaluation, which then costs
+#: An ``X`` larger than this leaves the last-level cache between the two
+#: passes of a data-form evaluation, which then costs
 #: ``OUT_OF_CACHE_FACTOR`` times more per number (measured on matrices).
 CACHE_BYTES = 16 * 2**20
 OUT_OF_CACHE_FACTOR = 2.0
 
 #: ``"auto"`` never builds a Gram matrix larger than this: 128 MiB, ``d <= 90``.
 MAX_GRAM_BYTES = 2**27
+
+#: ... nor one larger than this fraction of ``X``'s bytes, so that a fit's
+#: extra memory stays within a quarter of ``X``'s (``G`` is the largest
+#: thing a fit in Gram form holds).
+MAX_GRAM_FRACTION_OF_X = 0.25
 
 
 def precompute_pays(
@@ -339,25 +344,31 @@ def precompute_pays(
     sensing: str,
     n_evaluations: float,
     n_builds: float = 1.0,
+    itemsize: int = 8,
 ) -> bool:
-    """Whether the Gram form is expected to be faster: the rule of
-    ``precompute="auto"``.
+    """Whether the Gram form is expected to be faster, and small enough: the
+    rule of ``precompute="auto"``.
 
-    With ``p = d (d + 1) / 2``, ``E = n_evaluations`` and the costs ``c`` of
-    :data:`SECONDS_PER_UNIT`, the Gram form is chosen when ``G`` takes at most
-    :data:`MAX_GRAM_BYTES` (``8 p^2`` bytes) and
+    With ``p = d (d + 1) / 2``, ``E = n_evaluations``, ``X`` of ``b n s``
+    bytes (``b = itemsize``, ``s = d^2`` for matrices and ``d`` for vectors)
+    and the costs ``c`` of :data:`SECONDS_PER_UNIT`, the Gram form is chosen
+    when ``G`` (``8 p^2`` bytes) takes at most :data:`MAX_GRAM_BYTES` and at
+    most :data:`MAX_GRAM_FRACTION_OF_X` of ``X``'s bytes,
+    ``8 p^2 <= b n s / 4``, and
 
     ``n_builds n (c_features p + c_build p^2) + E c_gram p^2 < E c_data n s``
 
-    with ``s = d^2`` and ``c_data = c_matrices`` for matrices, ``s = d`` and
-    ``c_data = c_vectors`` for vectors, times :data:`OUT_OF_CACHE_FACTOR`
-    when ``X`` (``8 n s`` bytes) exceeds :data:`CACHE_BYTES`: building the
-    statistics plus ``E`` evaluations in Gram form cost less than ``E``
-    evaluations in data form. Since the build and the data-form evaluations
-    both grow with ``n`` (the Gram evaluations do not), the rule asks for
-    enough evaluations to pay for the build, ``E`` above about
-    ``n_builds c_build p^2 / (c_data s)``, and for ``n`` large enough that a
-    Gram evaluation is the cheaper one.
+    with ``c_data = c_matrices`` for matrices and ``c_vectors`` for vectors,
+    times :data:`OUT_OF_CACHE_FACTOR` when ``X`` exceeds
+    :data:`CACHE_BYTES`: building the statistics plus ``E`` evaluations in
+    Gram form cost less than ``E`` evaluations in data form. Since the build
+    and the data-form evaluations both grow with ``n`` (the Gram evaluations
+    do not), the rule asks for enough evaluations to pay for the build, ``E``
+    above about ``n_builds c_build p^2 / (c_data s)``, and for ``n`` large
+    enough that a Gram evaluation is the cheaper one. The memory bound asks
+    for ``n >= 32 p^2 / (b s)``, about ``d^2`` float64 matrices or ``d^3``
+    float64 vectors (twice as many in float32): 2601 matrices or 130050
+    vectors at ``d = 50``.
 
     Parameters
     ----------
@@ -376,18 +387,21 @@ def precompute_pays(
     n_builds : float, default=1
         Builds of the statistics from all ``n`` samples: 2 for a CV run, which
         builds them once from all the data and once from each held-out part.
+    itemsize : int, default=8
+        Bytes per number of ``X``: 8 for float64, 4 for float32.
 
     Returns
     -------
     bool
     """
     p = n_features * (n_features + 1) // 2
-    if 8 * p**2 > MAX_GRAM_BYTES:
+    size = n_features**2 if sensing == "matrices" else n_features
+    data_bytes = itemsize * n_samples * size
+    if 8 * p**2 > min(MAX_GRAM_BYTES, MAX_GRAM_FRACTION_OF_X * data_bytes):
         return False
     cost = SECONDS_PER_UNIT
-    size = n_features**2 if sensing == "matrices" else n_features
     data = n_evaluations * cost[sensing] * n_samples * size
-    if 8 * n_samples * size > CACHE_BYTES:
+    if data_bytes > CACHE_BYTES:
         data *= OUT_OF_CACHE_FACTOR
     build = n_builds * n_samples * (cost["features"] * p + cost["build"] * p**2)
     return build + n_evaluations * cost["gram"] * p**2 < data

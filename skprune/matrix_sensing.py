@@ -113,20 +113,24 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
         ``m`` the ``p = d (d + 1) / 2`` entries of ``U U^T`` on and above the
         diagonal, ``G = E[phi phi^T]``, ``h = E[y phi]`` and ``phi_i`` the
         matching coordinates of ``sym(A_i)``, weighted means over the samples.
-        Building ``G`` costs ``O(n p^2)`` and ``8 p^2`` bytes; an evaluation
-        then costs ``O(p^2)`` instead of ``O(n d^2)`` (matrices) or
-        ``O(n d k)`` (vectors). ``True`` builds it, ``False`` never does.
-        ``"auto"`` builds it for dense ``X`` when ``G`` takes at most 128 MiB
-        (``d <= 90``) and the build plus ``E`` evaluations in Gram form are
-        expected to cost less than ``E`` evaluations in data form, with
-        ``E = 38`` for :meth:`fit`, ``9`` for :meth:`refit`, and costs per
-        unit of work measured by ``benchmarks/bench_precompute.py``
-        (:func:`skprune.gram.precompute_pays` states the inequality). On the
-        machine measured, fits then use it for Gaussian matrices from ``n``
-        of about ``0.15 d^2`` (``d = 20``) to ``0.35 d^2`` (``d = 50``) and
-        not beyond ``d = 55``, and for rank-one vectors only up to
-        ``d = 15``, or ``d <= 22`` with ``n > 10^5`` (docs/guide.md, section
-        8, has the measurements).
+        Building ``G`` costs ``O(n p^2)``; a fit then holds ``G``, ``8 p^2``
+        bytes (12.4 MiB at ``d = 50``, 0.22 times a float64 ``X`` of 3000
+        matrices), and its build about 1 MiB more. An evaluation then costs
+        ``O(p^2)`` instead of ``O(n d^2)`` (matrices) or ``O(n d k)``
+        (vectors). ``True`` builds it whatever its size, ``False`` never
+        does. ``"auto"`` builds it for dense ``X`` when ``G`` takes at most a
+        quarter of ``X``'s bytes and at most 128 MiB (``d <= 90``), and the
+        build plus ``E`` evaluations in Gram form are expected to cost less
+        than ``E`` evaluations in data form, with ``E = 38`` for
+        :meth:`fit`, ``9`` for :meth:`refit`, and costs per unit of work
+        measured by ``benchmarks/bench_precompute.py``
+        (:func:`skprune.gram.precompute_pays` states the inequalities). The
+        memory bound asks for ``n`` of about ``d^2`` float64 matrices or
+        ``d^3`` float64 vectors (twice as many in float32). On the machine
+        measured, fits then use it for Gaussian matrices from there up to
+        ``d = 55``, and for rank-one vectors only up to ``d = 15``, or
+        ``d <= 22`` with ``n > 10^5`` (docs/guide.md, section 8, has the
+        measurements).
         Predictions always use ``X``. The Gram form resolves the loss to
         about ``1e-16 E[y^2]``, so noiseless data fit to a relative error
         near ``1e-8`` rather than to round-off: use ``False`` for them.
@@ -277,6 +281,7 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
                 sensing="matrices" if X.ndim == 3 else "vectors",
                 n_evaluations=n_evaluations,
                 n_builds=n_builds,
+                itemsize=X.dtype.itemsize,
             )
         if not use:
             return None
@@ -344,9 +349,11 @@ class GroupLassoMatrixSensingCV(PrunerCVMixin, GroupLassoMatrixSensing):
         part's, so every path, and the final fine-tuning, evaluates in Gram
         form. ``"auto"`` weighs these two builds against
         ``E = 19 * n_alphas * n_folds`` evaluations (the folds' paths and the
-        one on all the data): on the machine measured, from ``n`` of about
-        ``0.1 d^2`` for Gaussian matrices (``d <= 90``) and of about
-        ``0.5 d^2`` to ``d^2`` for rank-one vectors with ``d = 20, 30``.
+        one on all the data), for a ``G`` of at most a quarter of ``X``'s
+        bytes: on the machine measured, from ``n`` of about ``d^2`` for
+        Gaussian matrices (``d <= 90``) and of about ``d^3`` for rank-one
+        vectors (``d <= 60``), in float64, twice that in float32. A running
+        fold holds its own ``G`` as well (and briefly its held-out part's).
 
     Attributes
     ----------

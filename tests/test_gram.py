@@ -24,6 +24,7 @@ from skprune.gram import (
     EVALUATIONS_PER_ALPHA,
     EVALUATIONS_PER_FIT,
     MAX_GRAM_BYTES,
+    MAX_GRAM_FRACTION_OF_X,
     OUT_OF_CACHE_FACTOR,
     SECONDS_PER_UNIT,
     GramLeastSquares,
@@ -339,6 +340,7 @@ def test_bad_precompute_is_rejected(value):
 # -- the rule of precompute="auto" -----------------------------------------------
 
 
+@pytest.mark.parametrize("itemsize", [8, 4])
 @pytest.mark.parametrize(
     "n, d, sensing, evaluations, builds",
     [
@@ -349,34 +351,82 @@ def test_bad_precompute_is_rejected(value):
         (14400, 30, "vectors", 1200, 2),
         (60, 20, "matrices", 40, 1),
         (10000, 50, "matrices", 40, 1),
+        (150000, 20, "vectors", 40, 1),
+        (50000, 30, "vectors", 1200, 2),
     ],
 )
 def test_auto_weighs_the_build_against_the_evaluations(
-    n, d, sensing, evaluations, builds
+    n, d, sensing, evaluations, builds, itemsize
 ):
     """precompute_pays is the documented inequality between the build plus E
     Gram evaluations and E data evaluations, with the measured costs (the
-    data form's higher once X leaves the cache)."""
+    data form's higher once X, of itemsize bytes per number, leaves the
+    cache), for a G of at most a quarter of X's bytes."""
     cost, p = SECONDS_PER_UNIT, d * (d + 1) // 2
     size = d * d if sensing == "matrices" else d
     data = evaluations * cost[sensing] * n * size
-    if 8 * n * size > CACHE_BYTES:
+    if itemsize * n * size > CACHE_BYTES:
         data *= OUT_OF_CACHE_FACTOR
     gram = builds * n * (cost["features"] * p + cost["build"] * p * p)
     gram += evaluations * cost["gram"] * p * p
+    small = 8 * p * p <= itemsize * n * size / 4
     decision = precompute_pays(
-        n, d, sensing=sensing, n_evaluations=evaluations, n_builds=builds
+        n,
+        d,
+        sensing=sensing,
+        n_evaluations=evaluations,
+        n_builds=builds,
+        itemsize=itemsize,
     )
-    assert decision == (gram < data)
+    assert decision == (small and gram < data)
+
+
+@pytest.mark.parametrize(
+    "sensing, d, float64_from",
+    # 8 p^2 <= itemsize n s / 4, p = d (d + 1) / 2, s = d^2 or d:
+    # 8 * 1275^2 = 13005000 <= 5000 n at d = 50; 8 * 210^2 = 352800 <= 40 n
+    # at d = 20; 8 * 55^2 = 24200 <= 20 n at d = 10.
+    [("matrices", 50, 2601), ("vectors", 20, 8820), ("vectors", 10, 1210)],
+)
+def test_auto_never_builds_a_gram_larger_than_a_quarter_of_X(sensing, d, float64_from):
+    """With evaluations enough for any build to pay, "auto" takes the Gram
+    form exactly from the n at which G's 8 p^2 bytes are at most a quarter
+    of X's (numbers worked out by hand above), twice that n for float32."""
+    assert MAX_GRAM_FRACTION_OF_X == 0.25
+
+    def pays(n, itemsize):
+        return precompute_pays(
+            n, d, sensing=sensing, n_evaluations=1e6, itemsize=itemsize
+        )
+
+    assert not pays(float64_from - 1, 8) and pays(float64_from, 8)
+    assert not pays(2 * float64_from - 1, 4) and pays(2 * float64_from, 4)
+
+
+def test_auto_weighs_memory_with_the_dtype_of_X():
+    """The estimator passes X's itemsize: rank-one vectors with d = 10 and
+    n = 2000 take the Gram form in float64 (G, 24200 bytes, against 160000
+    bytes of X) but not in float32 (80000 bytes: a quarter is 20000); True
+    builds it for either."""
+    X, y = planted("rank_one", n=2000, d=10)
+    auto = GroupLassoMatrixSensing(precompute="auto")
+    assert isinstance(auto._gram_statistics(X, y, None, 10**6), GramStatistics)
+    X32 = X.astype(np.float32)
+    assert auto._gram_statistics(X32, y, None, 10**6) is None
+    forced = GroupLassoMatrixSensing(precompute=True)
+    assert isinstance(forced._gram_statistics(X32, y, None, 1), GramStatistics)
 
 
 def test_auto_decides_as_the_guide_says():
     """The clear-cut cases of the measurements in docs/guide.md (the form
-    chosen was at least 1.5 times faster): fits of Gaussian matrices with
-    n >> d^2 and CV runs from n = 5 d r use the Gram form; a fit with
-    n <= d^2 at d = 50, CV runs at n = d r, rank-one fits and a rank-one CV
-    run at d = 50, n = d^2 do not; a rank-one CV run at d = 30, n = 16 d^2
-    does. The memory cap (d <= 90) holds whatever the evaluations."""
+    chosen was at least 1.5 times faster), where G takes at most a quarter
+    of X's bytes (from n = d^2 matrices, or about d^3 vectors, in float64):
+    fits of Gaussian matrices with n >> d^2 and CV runs from n = d^2 use the
+    Gram form; a fit with n <= d^2 at d = 50, CV runs at n = d r, rank-one
+    fits and a rank-one CV run at d = 50, n = d^2 do not. The faster Gram
+    form of CV runs at n = 5 d r (d = 20 to 50) and of a rank-one CV run at
+    d = 30, n = 16 d^2 is given up for memory. The cap (d <= 90) holds
+    whatever the evaluations."""
     fit, cv = EVALUATIONS_PER_FIT, EVALUATIONS_PER_ALPHA * 12 * 5
 
     def pays(n, d, sensing, evaluations, builds=1):
@@ -386,15 +436,19 @@ def test_auto_decides_as_the_guide_says():
 
     assert pays(6400, 20, "matrices", fit)
     assert pays(3600, 30, "matrices", fit)
-    assert pays(2500, 50, "matrices", fit)
+    assert pays(10000, 50, "matrices", fit)
     assert not pays(750, 50, "matrices", fit)
-    assert pays(750, 50, "matrices", cv, 2)
     assert pays(1600, 20, "matrices", cv, 2)
+    assert pays(3600, 30, "matrices", cv, 2)
     assert not pays(150, 50, "matrices", cv, 2)
     for n, d in [(6400, 20), (14400, 30), (40000, 50)]:
         assert not pays(n, d, "vectors", fit)
     assert not pays(2500, 50, "vectors", cv, 2)
-    assert pays(14400, 30, "vectors", cv, 2)
+    # Faster in Gram form, but G would exceed a quarter of X:
+    assert not pays(2500, 50, "matrices", fit)
+    assert not pays(750, 50, "matrices", cv, 2)
+    assert not pays(300, 20, "matrices", cv, 2)
+    assert not pays(14400, 30, "vectors", cv, 2)
     assert pays(10**6, 90, "matrices", 10**6)
     assert not pays(10**6, 91, "matrices", 10**6)
     assert 8 * (91 * 92 // 2) ** 2 > MAX_GRAM_BYTES >= 8 * (90 * 91 // 2) ** 2
@@ -402,8 +456,9 @@ def test_auto_decides_as_the_guide_says():
 
 def test_auto_skips_sparse_input_and_true_does_not():
     """'auto' keeps the data form for CSR X whatever the evaluations; True and
-    dense X build the statistics."""
-    X, y = planted("rank_one", n=100)
+    dense X (large enough for G, 3528 bytes, to take a quarter of its 48000)
+    build the statistics."""
+    X, y = planted("rank_one", n=1000)
     auto = GroupLassoMatrixSensing(precompute="auto")
     assert auto._gram_statistics(sp.csr_matrix(X), y, None, 10**9) is None
     assert isinstance(auto._gram_statistics(X, y, None, 10**9), GramStatistics)
