@@ -83,7 +83,12 @@ class RowDesign:
     def transpose_times(self, R: np.ndarray) -> np.ndarray:
         """``X~^T R`` for ``R`` of shape ``(n,)`` or ``(n, m)``, in float64."""
         R = R.astype(self.dtype, copy=False)
-        product = np.asarray(self.X.T @ R, dtype=np.float64)
+        if R.ndim == 2 and not sp.issparse(self.X):
+            # (R^T X)^T: BLAS is 1.1 to 2.2 times faster this way round than
+            # X^T R for a narrow R (measured, n = 20000 and 80000, d = 50).
+            product = np.asarray((R.T @ self.X).T, dtype=np.float64)
+        else:
+            product = np.asarray(self.X.T @ R, dtype=np.float64)
         if self.offset is not None:
             # 1^T R as a product: numpy's sum over the rows of a narrow R is
             # twenty times slower or more.

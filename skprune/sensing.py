@@ -8,7 +8,9 @@ A sensing operator knows ``n_samples`` measurement matrices ``A_i`` of size
     the predictions ``<A_i, U D U^T>`` for all ``i``, and a cache;
 ``adjoint_times(residual, U, cache)``
     ``sum_i residual_i S_i U`` with ``S_i = (A_i + A_i^T) / 2``, reusing the
-    cache of the ``forward`` call made with the same ``U``;
+    cache of the ``forward`` call made with the same ``U``. The cache is
+    scratch handed from one ``forward`` to one ``adjoint_times``, which may
+    overwrite it (no copy of its ``n x k`` numbers);
 ``adjoint_matrix(residual)``
     the ``d x d`` matrix ``sum_i residual_i S_i``;
 ``residual_and_adjoint(U, signs, offset, weights)``
@@ -139,10 +141,13 @@ class RankOneSensing:
     """Sensing with rank-one matrices ``A_i = x_i x_i^T``.
 
     Never forms a ``d x d`` matrix per sample: ``forward`` computes
-    ``Z = X U`` and ``sum_j signs_j Z_ij^2``; ``adjoint_times`` reuses ``Z``
-    and returns ``X^T (residual * Z)``. Both cost ``O(n d k)`` (``O(nnz k)``
-    for sparse ``X``). ``adjoint_matrix`` forms ``X^T diag(residual) X`` in
-    blocks of rows (:meth:`~skprune.design.RowDesign.weighted_gram`).
+    ``Z = X U`` and ``sum_j signs_j Z_ij^2``; ``adjoint_times`` scales its
+    cache ``Z`` by the residual in place and returns ``X^T (residual * Z)``.
+    Both cost ``O(n d k)`` (``O(nnz k)`` for sparse ``X``), and besides
+    ``Z`` and the predictions they allocate at most ``n`` numbers (see
+    :func:`_signed_squares`). ``adjoint_matrix`` forms
+    ``X^T diag(residual) X`` in blocks of rows
+    (:meth:`~skprune.design.RowDesign.weighted_gram`).
 
     Parameters
     ----------
@@ -159,12 +164,14 @@ class RankOneSensing:
 
     def forward(self, U, signs):
         projections = self.rows.times(U)
-        return (projections**2) @ signs.astype(self.dtype, copy=False), projections
+        return _signed_squares(projections, signs), projections
 
     def adjoint_times(self, residual, U, cache=None):
+        """``X^T (residual * Z)`` with ``Z = X U``: the cache of ``forward``
+        (overwritten) or computed here."""
         projections = self.rows.times(U) if cache is None else cache
-        weighted = residual.astype(self.dtype, copy=False)[:, None] * projections
-        return self.rows.transpose_times(weighted)
+        projections *= residual.astype(self.dtype, copy=False)[:, None]
+        return self.rows.transpose_times(projections)
 
     def adjoint_matrix(self, residual):
         return self.rows.weighted_gram(residual)
@@ -197,6 +204,51 @@ class RankOneSensing:
         features *= np.take(block, second, axis=1)
         features *= np.where(first == second, 1.0, 2.0)
         return features
+
+
+#: Up to this many columns, :func:`_signed_squares` goes column by column.
+SQUARES_BY_COLUMN = 4
+
+
+def _signed_squares(projections: np.ndarray, signs: np.ndarray) -> np.ndarray:
+    """``sum_j signs_j Z_ij^2`` for ``Z = projections`` (``n x k``), ``signs``
+    in ``{-1, +1}``, in ``Z``'s dtype, without the ``n x k`` temporary of
+    ``(Z**2) @ signs``.
+
+    Up to :data:`SQUARES_BY_COLUMN` columns, one column at a time (a
+    temporary of ``n`` numbers); beyond, where strided passes over the
+    columns cost more, in blocks of ``2 n / k`` rows (a temporary of ``2 n``
+    numbers). Measured against ``(Z**2) @ signs`` with one BLAS thread
+    (``n = 20000`` and ``80000``, ``d = 50``, float32 and float64): 6 to 25
+    times faster for one column, 0.5 to 1.35 times its time for 2 to 50
+    columns (at most 0.1 ms more, where the product ``X U`` alone takes 0.3
+    to 16 ms).
+    """
+    n_samples, n_columns = projections.shape
+    if n_columns == 0:
+        return np.zeros(n_samples, projections.dtype)
+    if n_columns <= SQUARES_BY_COLUMN:
+        total = np.square(projections[:, 0])
+        if signs[0] < 0:
+            np.negative(total, out=total)
+        square = np.empty_like(total) if n_columns > 1 else None
+        for column, sign in zip(projections.T[1:], signs[1:], strict=True):
+            np.square(column, out=square)
+            if sign > 0:
+                total += square
+            else:
+                total -= square
+        return total
+    total = np.empty(n_samples, projections.dtype)
+    signs = signs.astype(projections.dtype, copy=False)
+    rows_per_block = max(1, 2 * n_samples // n_columns)
+    squares = np.empty((min(rows_per_block, n_samples), n_columns), projections.dtype)
+    for start in range(0, n_samples, rows_per_block):
+        block = projections[start : start + rows_per_block]
+        square = squares[: block.shape[0]]
+        np.square(block, out=square)
+        np.dot(square, signs, out=total[start : start + rows_per_block])
+    return total
 
 
 def make_sensing_operator(X):

@@ -196,6 +196,26 @@ def test_rank_one_adjoint_matches_explicit_outer_products(rng):
     assert_close(operator.adjoint_times(residual, U), expected @ U)
 
 
+@pytest.mark.parametrize("n_columns", [1, 2, 5, 7, 12])
+def test_rank_one_products_of_any_width(rng, n_columns):
+    """forward equals the explicit <x_i x_i^T, U D U^T> for any number of
+    columns (squared one at a time up to SQUARES_BY_COLUMN = 4, beyond in
+    blocks of rows, the last one partial for 7 and 12 columns); the
+    adjoint, which overwrites the cache, equals the explicit sum and leaves
+    X and the residual as they were."""
+    X = rng.standard_normal((N_SAMPLES, D))
+    U = rng.standard_normal((D, n_columns))
+    signs = np.where(np.arange(n_columns) % 3 == 1, -1.0, 1.0)
+    residual = rng.standard_normal(N_SAMPLES)
+    X_copy, residual_copy = X.copy(), residual.copy()
+    operator = RankOneSensing(X)
+    pred, cache = operator.forward(U, signs)
+    assert_close(pred, naive_forward(outer_stack(X), U, signs))
+    expected = naive_adjoint_matrix(outer_stack(X), residual) @ U
+    assert_close(operator.adjoint_times(residual, U, cache), expected)
+    assert np.array_equal(X, X_copy) and np.array_equal(residual, residual_copy)
+
+
 def test_rank_one_equals_dense_on_outer_products(rng):
     """RankOneSensing(X) and DenseSensing(x_i x_i^T) are the same operator."""
     X = rng.standard_normal((N_SAMPLES, D))
