@@ -5,7 +5,7 @@ from typing import Protocol
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg.lapack import dgeqrf
+from scipy.linalg.lapack import dgeqrf, dormqr
 from scipy.sparse.linalg import LinearOperator, lsqr
 
 from .design import RowDesign, row_blocks
@@ -135,11 +135,15 @@ class QuadraticLeastSquares:
     def n_linear(self) -> int:
         return 0 if self.linear_design is None else self.linear_design.shape[1]
 
-    def _unpenalized_part(self, model):
-        value = model.intercept
+    def _add_unpenalized_part(self, model, values: np.ndarray) -> np.ndarray:
+        """Add ``z_i . coef + intercept`` to ``values`` in place; return them."""
         if self.linear_design is not None:
-            value = value + self.linear_design.times(model.coef)
-        return value
+            linear = self.linear_design.times(model.coef)
+            linear += model.intercept
+            values += linear
+        elif model.intercept != 0.0:
+            values += model.intercept
+        return values
 
     def predict(self, model: QuadraticModel) -> np.ndarray:
         """The predictions ``f_i``, in the operator's dtype."""
@@ -147,11 +151,13 @@ class QuadraticLeastSquares:
         if not live.all():  # zero columns add nothing; skip their arithmetic
             model = model.select_columns(live)
         quadratic, _ = self.operator.forward(model.factor, model.signs)
-        return quadratic + self._unpenalized_part(model)
+        return self._add_unpenalized_part(model, quadratic)
 
     def residual(self, model: QuadraticModel) -> np.ndarray:
         """Predictions minus targets."""
-        return self.predict(model) - self.y
+        residual = self.predict(model)
+        residual -= self.y
+        return residual
 
     def value(self, model: QuadraticModel) -> float:
         residual = self.residual(model)
@@ -163,16 +169,21 @@ class QuadraticLeastSquares:
         """``C = (1/n) sum_i s_i (y_i - f_i) S_i``: minus the gradient of ``L``
         with respect to ``M = U D U^T``. ``centered`` subtracts the weighted
         mean of ``y - f`` first."""
-        residual = self.residual(model)
+        residual = self.predict(model)
+        np.subtract(self.y, residual, out=residual)  # y - f, in place
         if centered:
-            residual = residual - self.mean(residual).astype(residual.dtype)
-        return self.operator.adjoint_matrix(-self._weighted(residual)) / len(residual)
+            residual -= self.mean(residual).astype(residual.dtype)
+        if self.weights is not None:
+            residual *= self.weights
+        return self.operator.adjoint_matrix(residual) / len(residual)
 
     def mean(self, values: np.ndarray) -> np.ndarray:
-        """The weighted mean of ``values`` over the samples (axis 0), in float64."""
-        return np.average(
-            np.asarray(values, dtype=np.float64), axis=0, weights=self.weights
-        )
+        """The weighted mean of ``values`` over the samples (axis 0), in
+        float64, without a float64 copy of ``values``."""
+        if self.weights is None:
+            return np.mean(values, axis=0, dtype=np.float64)
+        total = np.einsum("i,i...->...", self.weights, values, dtype=np.float64)
+        return total / np.sum(self.weights, dtype=np.float64)
 
     def along(self, direction: np.ndarray) -> np.ndarray:
         """``q_i = v^T S_i v``: the measurements of ``v v^T``."""
@@ -199,14 +210,19 @@ class QuadraticLeastSquares:
             The weighted means of the ``a_j q_j``: with an intercept, a change
             ``t`` of the coefficients moves it by ``-means . t``.
         """
-        design = np.column_stack(
-            [self.along(v) * sign for v, sign in zip(directions.T, signs, strict=True)]
-        )
-        target = -self.residual(model)
+        # The columns and the target in float64, filled one column at a time,
+        # centered and weighted in place and solved without another copy.
+        design = np.empty((self.y.shape[0], directions.shape[1]), order="F")
+        for column, direction, sign in zip(design.T, directions.T, signs, strict=True):
+            column[...] = self.along(direction)
+            column *= sign
+        target = self.residual(model).astype(np.float64)
+        np.negative(target, out=target)
         means = self.mean(design)
         if self.fit_intercept:
-            design, target = design - means, target - self.mean(target)
-        return self.least_squares(design, target), means
+            design -= means
+            target -= self.mean(target)
+        return self._least_squares_in_place(design, target), means
 
     def value_and_gradient(self, model: QuadraticModel):
         """Return ``L`` and its gradients ``(dL/dU, dL/dw, dL/db)``.
@@ -216,12 +232,11 @@ class QuadraticLeastSquares:
         normalized to mean one.
         """
         n_samples = self.y.shape[0]
+        offset = self._add_unpenalized_part(model, np.negative(self.y))
         residual, adjoint = self.operator.residual_and_adjoint(
-            model.factor,
-            model.signs,
-            self._unpenalized_part(model) - self.y,
-            self.weights,
+            model.factor, model.signs, offset, self.weights
         )
+        del offset  # n numbers: free them before the sums below
         weighted = self._weighted(residual)
         grad_factor = (2.0 / n_samples) * adjoint * model.signs
         if self.linear_design is None:
@@ -315,19 +330,46 @@ class QuadraticLeastSquares:
         target = root * self.y
         return lsqr(system, target, atol=tolerance, btol=tolerance)[0]
 
-    def least_squares(self, design: np.ndarray, target: np.ndarray) -> np.ndarray:
+    def _least_squares_in_place(
+        self, design: np.ndarray, target: np.ndarray
+    ) -> np.ndarray:
         """The coefficients of the weighted least squares of ``target`` on the
-        columns of a dense ``design``."""
-        if self.weights is None:
-            return np.linalg.lstsq(design, target, rcond=None)[0]
-        # Rows scaled by sqrt(s_i) turn the weighted problem into a plain one.
-        root = np.sqrt(self.weights)
-        return np.linalg.lstsq(root[:, None] * design, root * target, rcond=None)[0]
+        columns of ``design`` (float64, ``design`` in Fortran order), both
+        overwritten.
+
+        The rows are scaled by ``sqrt(s_i)`` in place, which turns the
+        weighted problem into a plain one; ``design = Q R`` is factored in
+        place and ``Q^T target`` formed in place, so the solution is the
+        minimum-norm least squares of ``R t = (Q^T target)[:m]``, which is
+        that of the whole problem (``Q`` is orthogonal), with the cutoff of
+        ``numpy.linalg.lstsq`` on the whole design.
+        """
+        n_rows, n_columns = design.shape
+        if self.weights is not None:
+            root = np.sqrt(self.weights, dtype=np.float64)
+            design *= root[:, None]
+            target *= root
+        factored, tau, _, info = dgeqrf(design, overwrite_a=True)
+        if info != 0:
+            raise np.linalg.LinAlgError(f"dgeqrf failed (info={info})")
+        top = min(n_rows, n_columns)
+        reflectors, rotated = factored[:, :top], target[:, None]
+        query = dormqr("L", "T", reflectors, tau, rotated, -1, overwrite_c=True)
+        lwork = int(query[1][0])  # a query reads nothing and copies nothing
+        rotated, _, info = dormqr(
+            "L", "T", reflectors, tau, rotated, max(lwork, 1), overwrite_c=True
+        )
+        if info != 0:
+            raise np.linalg.LinAlgError(f"dormqr failed (info={info})")
+        rcond = np.finfo(float).eps * max(n_rows, n_columns)
+        triangle = np.triu(factored[:top])
+        return np.linalg.lstsq(triangle, rotated[:top, 0], rcond=rcond)[0]
 
 
 def _dot(a: np.ndarray, b: np.ndarray) -> float:
     """``sum_i a_i b_i`` accumulated in float64 (a float32 sum of ``n`` terms
-    would carry a relative error up to ``n`` times float32's round-off)."""
-    return float(
-        np.dot(a.astype(np.float64, copy=False), b.astype(np.float64, copy=False))
-    )
+    would carry a relative error up to ``n`` times float32's round-off).
+    Float32 vectors are converted in einsum's buffers, not copied whole."""
+    if a.dtype == np.float64 and b.dtype == np.float64:
+        return float(np.dot(a, b))
+    return float(np.einsum("i,i->", a, b, dtype=np.float64))

@@ -263,6 +263,54 @@ def test_unpenalized_part_of_standardized_rows_is_least_squares(
     assert_allclose(np.append(coef, intercept), expected, rtol=rtol, atol=rtol)
 
 
+@pytest.mark.parametrize("kind", ["dense", "rank_one", "rank_one_csr"])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_regress_along_is_weighted_least_squares(kind, fit_intercept, weighted):
+    """The spectral start's sizes (regress_along, which overwrites its own
+    float64 copies in place) equal numpy lstsq of y - f on the columns
+    a_j v_j^T A_i v_j formed here from the explicit A_i, with a column of
+    ones when there is an intercept (which is what centering by weighted
+    means does), rows scaled by sqrt(s_i); the third direction repeats the
+    first, so the answer is the minimum-norm one. The means are the
+    columns' weighted means."""
+    linear = "dense" if fit_intercept else "none"
+    datafit, matrices, Z, y = make_problem(kind, linear, fit_intercept, seed=3)
+    rng = np.random.default_rng(12)
+    weights = rng.uniform(0.2, 3.0, N_SAMPLES) if weighted else np.ones(N_SAMPLES)
+    datafit = QuadraticLeastSquares(
+        datafit.operator,
+        y,
+        datafit.linear_design,
+        fit_intercept=fit_intercept,
+        sample_weight=weights if weighted else None,
+    )
+    coef = rng.standard_normal(datafit.n_linear)
+    intercept = 0.7 if fit_intercept else 0.0
+    model = QuadraticModel(rng.standard_normal((D, K)), MIXED_SIGNS, coef, intercept)
+    directions = rng.standard_normal((D, 3))
+    directions[:, 2] = directions[:, 0]
+    signs = np.array([1.0, -1.0, 1.0])
+
+    coefficients, means = datafit.regress_along(model, directions, signs)
+
+    columns = np.column_stack(
+        [
+            sign * np.einsum("a,nab,b->n", v, matrices, v)
+            for v, sign in zip(directions.T, signs, strict=True)
+        ]
+    )
+    target = y - naive_predictions(
+        matrices, Z, model.factor, MIXED_SIGNS, coef, intercept
+    )
+    design = np.hstack([columns, np.ones((N_SAMPLES, 1))]) if fit_intercept else columns
+    root = np.sqrt(weights)
+    expected = np.linalg.lstsq(root[:, None] * design, root * target, rcond=None)[0]
+    assert_allclose(coefficients, expected[:3], rtol=1e-10, atol=1e-10)
+    assert_allclose(coefficients[0], coefficients[2], rtol=1e-10)
+    assert_allclose(means, np.average(columns, axis=0, weights=weights), rtol=1e-12)
+
+
 # -- the scaled penalized objective that the solvers minimize -----------------
 
 
