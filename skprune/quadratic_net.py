@@ -9,7 +9,7 @@ from ._base import BaseGroupLassoPruner
 from ._cv import PrunerCVMixin, cv_constraints
 from ._validation import validate_X_y
 from .datafit import QuadraticLeastSquares
-from .design import RowDesign, row_blocks
+from .design import BLOCK_ROWS, RowDesign, row_blocks
 from .sensing import RankOneSensing
 
 
@@ -338,7 +338,8 @@ def _feature_mean_and_variance(X, sample_weight=None):
 
     Dense ``X`` is read in blocks of rows (:func:`~skprune.design.row_blocks`),
     so the temporaries never exceed a block: one pass for the mean, one for
-    the squared deviations from it.
+    the squared deviations from it, formed in one float64 block that every
+    block of rows reuses.
     """
     if sp.issparse(X):
         if sample_weight is not None:
@@ -356,8 +357,11 @@ def _feature_mean_and_variance(X, sample_weight=None):
         mean += column_sums(X[rows], rows)
     total = X.shape[0] if sample_weight is None else np.sum(sample_weight)
     mean /= total
+    block = np.empty((min(BLOCK_ROWS, X.shape[0]), X.shape[1]))  # float64
     for rows in row_blocks(X.shape[0]):
-        deviation = X[rows] - mean  # float64, one block
+        deviation = block[: rows.stop - rows.start]
+        deviation[...] = X[rows]
+        deviation -= mean
         variance += column_sums(np.square(deviation, out=deviation), rows)
     return mean, variance / total
 
