@@ -71,10 +71,12 @@ libraries' default threads. Section 3 times both sides with one BLAS thread.
 One untimed run of every contender on a small problem comes first, so that no
 one pays for imports or first-call set-up.
 
-Run: ``python benchmarks/bench_peers.py [--repeats 3] [--quick]`` (a few
-minutes on 2 cores; ``--quick`` runs tiny sizes in seconds). cvxpy is
-optional (``pip install -e ".[benchmark]"``); without it that contender prints
-"cvxpy not installed: skipped".
+Run: ``python benchmarks/bench_peers.py [--repeats 3] [--quick]
+[--sections 1 2 3 4 5]`` (a few minutes on 2 cores; ``--quick`` runs tiny
+sizes in seconds; ``--sections`` runs only the sections listed, e.g.
+``--sections 5`` for memory, in about 10 s). cvxpy is optional
+(``pip install -e ".[benchmark]"``); without it that contender prints "cvxpy
+not installed: skipped".
 """
 
 import argparse
@@ -678,17 +680,34 @@ def main():
         default=120.0,
         help="skip the nuclear norm where one solve would take longer",
     )
+    parser.add_argument(
+        "--sections",
+        type=int,
+        nargs="+",
+        choices=range(1, 6),
+        default=range(1, 6),
+        metavar="N",
+        help="run only these sections (1 to 5; default all)",
+    )
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     sizes = QUICK if args.quick else FULL
+    sections = {
+        1: lambda: gaussian_section(
+            sizes["gaussian_d"], args.repeats, args.cvxpy_max_seconds
+        ),
+        2: lambda: rank_one_section(sizes["rank_one"], sizes["slope_d"], args.repeats),
+        3: lambda: objective_section(sizes["objective"], args.repeats),
+        4: lambda: network_section(
+            sizes["planted_net"], sizes["friedman"], args.repeats
+        ),
+        5: lambda: memory_section(sizes["memory"], args.repeats),
+    }
     start = perf_counter()
     warm_up()
     describe_machine()
-    gaussian_section(sizes["gaussian_d"], args.repeats, args.cvxpy_max_seconds)
-    rank_one_section(sizes["rank_one"], sizes["slope_d"], args.repeats)
-    objective_section(sizes["objective"], args.repeats)
-    network_section(sizes["planted_net"], sizes["friedman"], args.repeats)
-    memory_section(sizes["memory"], args.repeats)
+    for number in sorted(set(args.sections)):
+        sections[number]()
     print(f"\nTotal {perf_counter() - start:.0f} s")
 
 
