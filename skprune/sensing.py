@@ -109,7 +109,8 @@ class DenseSensing:
         """
         gram = ((U * signs) @ U.T).astype(self.dtype, copy=False).ravel()
         if self._flat.nbytes <= CACHE_BYTES:
-            residual = self._flat @ gram + offset
+            residual = self._flat @ gram
+            residual += offset
             weighted = residual if weights is None else weights * residual
             return residual, self.adjoint_times(weighted, U)
         residual = np.empty(self.n_samples, dtype=self.dtype)
@@ -188,8 +189,8 @@ class RankOneSensing:
         """``r = forward(U, signs) + offset`` and ``sum_i w_i r_i x_i x_i^T U``
         (``w`` the ``weights``, ones for ``None``): ``forward`` and
         ``adjoint_times`` sharing ``X U``."""
-        quadratic, projections = self.forward(U, signs)
-        residual = quadratic + offset
+        residual, projections = self.forward(U, signs)
+        residual += offset
         weighted = residual if weights is None else weights * residual
         return residual, self.adjoint_times(weighted, U, projections)
 
