@@ -186,8 +186,10 @@ class QuadraticLeastSquares:
         return total / np.sum(self.weights, dtype=np.float64)
 
     def along(self, direction: np.ndarray) -> np.ndarray:
-        """``q_i = v^T S_i v``: the measurements of ``v v^T``."""
-        return self.operator.forward(direction[:, None], np.ones(1))[0]
+        """``q_i = v^T S_i v``: the measurements of ``v v^T``, in float64."""
+        along = np.empty((self.operator.n_samples, 1))
+        self.operator.measure_each(direction[:, None], along)
+        return along[:, 0]
 
     def curvature_along(self, direction: np.ndarray) -> float:
         """``(1/n) sum_i s_i (v^T S_i v)^2``: the curvature of ``L`` along
@@ -210,12 +212,11 @@ class QuadraticLeastSquares:
             The weighted means of the ``a_j q_j``: with an intercept, a change
             ``t`` of the coefficients moves it by ``-means . t``.
         """
-        # The columns and the target in float64, filled one column at a time,
+        # The columns and the target in float64, filled by the operator,
         # centered and weighted in place and solved without another copy.
-        design = np.empty((self.y.shape[0], directions.shape[1]), order="F")
-        for column, direction, sign in zip(design.T, directions.T, signs, strict=True):
-            column[...] = self.along(direction)
-            column *= sign
+        design = np.empty((self.operator.n_samples, directions.shape[1]), order="F")
+        self.operator.measure_each(directions, design)
+        design *= signs
         target = self.residual(model).astype(np.float64)
         np.negative(target, out=target)
         means = self.mean(design)

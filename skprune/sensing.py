@@ -17,9 +17,9 @@ A sensing operator knows ``n_samples`` measurement matrices ``A_i`` of size
     the residual ``r = forward(U) + offset`` and ``sum_i w_i r_i S_i U``:
     what one evaluation of a least-squares loss needs, in one pass over
     large dense data;
-``measure_each(V)``
+``measure_each(V, out)``
     the measurements ``v_j^T S_i v_j`` of each column ``v_j`` of ``V`` apart,
-    in one pass over the data (the spectral start's least squares);
+    written into a float64 array (the spectral start's least squares);
 ``features(rows)``
     for the samples in ``rows``, the coordinates ``phi_i`` of the measurement
     with ``<S_i, M> = phi_i . M[triu_indices(d)]`` for every symmetric ``M``
@@ -89,13 +89,15 @@ class DenseSensing:
     def adjoint_times(self, residual, U, cache=None):
         return self.adjoint_matrix(residual) @ U
 
-    def measure_each(self, V):
-        """``v_j^T S_i v_j`` for each column ``v_j`` of ``V`` (shape
-        ``(n_samples, m)``, in ``X``'s dtype): one product of ``X`` with the
-        ``d^2 x m`` matrix of the ``vec(v_j v_j^T)``."""
+    def measure_each(self, V, out):
+        """Write ``v_j^T S_i v_j`` for each column ``v_j`` of ``V`` into
+        column ``j`` of ``out``, a float64 array of shape ``(n_samples, m)``:
+        one product of ``X`` with the ``d^2 x m`` matrix of the
+        ``vec(v_j v_j^T)`` (a temporary of ``m / d^2`` times ``X``'s size),
+        where ``m`` separate products would read ``X`` ``m`` times."""
         d, m = V.shape
         outer = np.einsum("aj,bj->abj", V, V).reshape(d * d, m)
-        return self._flat @ outer.astype(self.dtype, copy=False)
+        out[...] = self._flat @ outer.astype(self.dtype, copy=False)
 
     def residual_and_adjoint(self, U, signs, offset, weights=None):
         """``r = forward(U, signs) + offset`` and ``sum_i w_i r_i S_i U``.
@@ -177,13 +179,15 @@ class RankOneSensing:
     def adjoint_matrix(self, residual):
         return self.rows.weighted_gram(residual)
 
-    def measure_each(self, V):
-        """``(x_i . v_j)^2`` for each column ``v_j`` of ``V`` (shape
-        ``(n_samples, m)``, in ``X``'s dtype): one product ``X V``, squared in
-        place."""
-        measurements = self.rows.times(V)
-        measurements **= 2
-        return measurements
+    def measure_each(self, V, out):
+        """Write ``(x_i . v_j)^2`` for each column ``v_j`` of ``V`` into column
+        ``j`` of ``out``, a float64 array of shape ``(n_samples, m)``: one
+        product ``X v_j`` at a time (each a pass over ``X``, as cheap as one
+        over the ``n x m`` result), so that the only temporary is ``n``
+        numbers."""
+        for column, direction in zip(out.T, V.T, strict=True):
+            column[...] = self.rows.times(direction)
+            column **= 2
 
     def residual_and_adjoint(self, U, signs, offset, weights=None):
         """``r = forward(U, signs) + offset`` and ``sum_i w_i r_i x_i x_i^T U``
