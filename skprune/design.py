@@ -27,6 +27,12 @@ the error the correction makes too.
 
 Without an offset and a scale (``None``, or zeros and ones) every product is
 the plain product with ``X``.
+
+Small data. A dense ``X`` of at most :data:`BLOCK_ROWS` rows is standardized
+once into a copy: the copy is no larger than a block that ``weighted_gram``
+forms anyway, and products with it skip the corrections, whose handful of
+extra array operations per product are most of an evaluation's cost at that
+size (a fifth of the time of ``QuadraticNetPrunerCV`` on ``load_diabetes``).
 """
 
 import numpy as np
@@ -48,8 +54,8 @@ class RowDesign:
     Parameters
     ----------
     X : {ndarray, CSR matrix} of shape (n_samples, d)
-        The data, float32 or float64; kept as it is, and the products with it
-        run in its dtype.
+        The data, float32 or float64; kept as it is (but for small dense data,
+        see the module), and the products with it run in its dtype.
     offset : ndarray of shape (d,), default=None
         Subtracted from every row; ``None`` (or all zeros) subtracts nothing.
     scale : ndarray of shape (d,), default=None
@@ -65,11 +71,21 @@ class RowDesign:
     """
 
     def __init__(self, X, offset=None, scale=None):
+        offset = None if offset is None or not np.any(offset) else offset
+        scale = None if scale is None or np.all(scale == 1.0) else scale
+        standardize = offset is not None or scale is not None
+        if standardize and not sp.issparse(X) and X.shape[0] <= BLOCK_ROWS:
+            X = X.astype(X.dtype, copy=True)  # small: see the module
+            if offset is not None:
+                X -= offset.astype(X.dtype)
+            if scale is not None:
+                X /= scale.astype(X.dtype)
+            offset = scale = None
         self.X = X
         self.shape = X.shape
         self.dtype = X.dtype
-        self.offset = None if offset is None or not np.any(offset) else offset
-        self.scale = None if scale is None or np.all(scale == 1.0) else scale
+        self.offset = offset
+        self.scale = scale
 
     def times(self, V: np.ndarray) -> np.ndarray:
         """``X~ V`` for ``V`` of shape ``(d,)`` or ``(d, m)``, in ``X``'s dtype."""

@@ -1,4 +1,5 @@
-"""RowDesign against the explicitly standardized copy it never forms.
+"""RowDesign against the explicitly standardized copy it forms only for
+small dense data.
 
 Every reference is ``Z = (X - offset) / scale`` written out in float64 from
 the numbers ``X`` holds, and plain numpy products with it. In float64 the
@@ -47,6 +48,9 @@ CASES = [
     for dtype in (np.float64, np.float32)
     for name in STANDARDIZATIONS
 ]
+#: A dense X of at most BLOCK_ROWS rows is standardized into a copy; more rows
+#: keep X and fold the standardization into the products.
+SIZES = {"copied": N, "folded": BLOCK_ROWS + N}
 
 
 def assert_close(actual, expected, dtype):
@@ -55,24 +59,29 @@ def assert_close(actual, expected, dtype):
     )
 
 
+@pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("kind, dtype, name", CASES)
-def test_products_match_the_explicit_standardized_copy(kind, dtype, name):
+def test_products_match_the_explicit_standardized_copy(kind, dtype, name, size):
     """times, transpose_times and weighted_gram equal Z V, Z^T R and
     Z^T diag(w) Z with the explicit Z; n-sized results keep X's dtype,
-    d-sized ones are float64."""
+    d-sized ones are float64. Small dense X is standardized into a copy,
+    larger X is kept and the standardization folded into the products."""
     offset, scale = STANDARDIZATIONS[name]
-    X = data(kind, dtype)
+    n = SIZES[size]
+    X = data(kind, dtype, n=n)
     Z = explicit(X, 0.0 if offset is None else offset, 1.0 if scale is None else scale)
     rows = RowDesign(X, offset, scale)
+    copied = kind == "dense" and size == "copied" and name != "none"
+    assert (rows.X is not X) == copied
     rng = np.random.default_rng(1)
     V, R, weights = (
         rng.standard_normal((D, M)),
-        rng.standard_normal((N, M)),
-        rng.standard_normal(N),
+        rng.standard_normal((n, M)),
+        rng.standard_normal(n),
     )
 
     product = rows.times(V)
-    assert product.dtype == dtype and product.shape == (N, M)
+    assert product.dtype == dtype and product.shape == (n, M)
     assert_close(product, Z @ V, dtype)
     assert_close(rows.times(V[:, 0]), Z @ V[:, 0], dtype)
 
