@@ -344,9 +344,10 @@ def train(
 
     - columns of one sign that are not orthogonal: rotating them to be
       orthogonal (:func:`_orthogonal_columns`) keeps the loss and lowers the
-      penalty; taken when it lowers ``F`` by more than ``tol`` relative (a
-      direction split over two parallel columns would otherwise be kept as
-      two);
+      penalty; taken when it lowers ``F`` by more than ``sqrt(tol)``
+      relative, the precision to which L-BFGS counts a point as stationary
+      (smaller gains would only restart L-BFGS for nothing); a direction
+      split over two parallel columns would otherwise be kept as two;
     - a column that could still grow: the smallest column of some sign, if
       :func:`_escape_step` finds a step along which ``F`` curves down.
 
@@ -401,7 +402,7 @@ def train(
         lowered = strength * (
             problem.penalty.value(model.factor) - problem.penalty.value(rotated.factor)
         )
-        if lowered > tol * max(abs(curve[-1]), 1.0) * objective_scale:
+        if lowered > np.sqrt(tol) * max(abs(curve[-1]), 1.0) * objective_scale:
             if n_escapes >= model.factor.shape[1]:
                 break
             model = rotated  # the same U D U^T at a lower penalty: train on
