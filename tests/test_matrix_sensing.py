@@ -7,7 +7,8 @@ References used throughout:
 - a naive loss ``1/(2n) sum_i (<A_i, V V^T> - y_i)^2`` written with the
   explicit symmetrized ``A_i`` (or explicit ``x_i x_i^T``) and minimized over
   ``V`` of shape ``(d, r)`` by scipy's L-BFGS from a spectral start and three
-  random starts: the ORACLE that knows the rank;
+  random starts: the ORACLE that knows the rank (``rank_r_least_squares`` of
+  ``skprune/_oracles.py``, shared with the other tests and the benchmarks);
 - naive formulas for the documented meaning of every fitted attribute.
 
 Problems are small (d = 10 or 12, n = 500 or 1200) and fits are cached per
@@ -30,6 +31,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skprune import GroupLassoMatrixSensing
+from skprune._oracles import rank_r_least_squares, relative_error
 from skprune.datasets import make_matrix_sensing
 
 SEEDS = [0, 1, 2]
@@ -111,22 +113,10 @@ def least_squares_fit(X, y, V0, max_iter=5000):
 
 @functools.cache
 def oracle(sensing, seed):
-    """Best rank-r least-squares fit: spectral start plus three random starts."""
+    """Best rank-r least-squares fit: spectral start plus three random starts
+    (the shared oracle of ``skprune/_oracles.py``, cached per problem)."""
     X, y, U_star = problem(sensing, seed)
-    d, r = U_star.shape
-    correlation = np.einsum("n,nab->ab", y, explicit_matrices(X)) / len(y)
-    correlation = 0.5 * (correlation + correlation.T)
-    eigenvalues, eigenvectors = np.linalg.eigh(correlation)
-    starts = [eigenvectors[:, -r:] * np.sqrt(np.maximum(eigenvalues[-r:], 1e-3))]
-    rng = np.random.default_rng(seed)
-    starts += [rng.standard_normal((d, r)) / np.sqrt(d) for _ in range(3)]
-    return min((least_squares_fit(X, y, V0) for V0 in starts), key=lambda f: f[1])
-
-
-def relative_error(U, U_star):
-    """||U U^T - M*||_F / ||M*||_F."""
-    M_star = U_star @ U_star.T
-    return np.linalg.norm(U @ U.T - M_star) / np.linalg.norm(M_star)
+    return rank_r_least_squares(X, y, U_star.shape[1], seed)
 
 
 @functools.cache
