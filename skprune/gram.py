@@ -29,6 +29,7 @@ import numpy as np
 from scipy.linalg.blas import dsymv, dsyrk
 
 from .datafit import QuadraticModel
+from .sensing import CACHE_BYTES
 
 #: Floats of one block of features ``phi_i`` while building the statistics
 #: (512 KiB): the temporaries are bounded whatever ``n`` and stay in cache
@@ -322,10 +323,9 @@ SECONDS_PER_UNIT = {
     "build": 3.9e-11,
 }
 
-#: An ``X`` larger than this leaves the last-level cache between the two
-#: passes of a data-form evaluation, which then costs
+#: An ``X`` larger than :data:`~skprune.sensing.CACHE_BYTES` does not stay in
+#: the last-level cache from one evaluation to the next, which then costs
 #: ``OUT_OF_CACHE_FACTOR`` times more per number (measured on matrices).
-CACHE_BYTES = 16 * 2**20
 OUT_OF_CACHE_FACTOR = 2.0
 
 #: ``"auto"`` never builds a Gram matrix larger than this: 128 MiB, ``d <= 90``.
