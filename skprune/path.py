@@ -75,15 +75,15 @@ def run_path(
     (at ``alpha >= 1`` the spectral start sets no column: every column starts at
     zero), each later one from the previous trained model; a column that the
     weaker penalty lets grow leaves zero through a saddle escape, tested
-    before the training starts (``escape_first`` of :func:`~skprune.core.train`). With
-    ``evaluate``, every trained model is also pruned with
-    ``estimator.prune_threshold`` and fine-tuned; pruning reads the trained
-    norms only, so it never retrains. Fine-tuning minimizes the unpenalized loss
-    over the kept columns, a problem that does not depend on ``alpha``: where as
-    many columns of each sign are kept as at the previous point, it starts from
-    that point's fine-tuned model (and usually stops at once). Trainings or
-    fine-tunings that stop at their iteration limit are reported in one
-    ``ConvergenceWarning``.
+    before the training starts (``escape_first`` of
+    :func:`~skprune.core.train`). With ``evaluate``, every trained model is
+    also pruned with ``estimator.prune_threshold`` and fine-tuned; pruning
+    reads the trained norms only, so it never retrains. Fine-tuning minimizes
+    the unpenalized loss over the kept columns, a problem that does not depend
+    on ``alpha``: where as many columns of each sign are kept as at the
+    previous point, it starts from that point's fine-tuned model (and usually
+    stops at once). Trainings or fine-tunings that stop at their iteration
+    limit are reported in one ``ConvergenceWarning``.
 
     Returns
     -------
