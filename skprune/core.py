@@ -382,17 +382,22 @@ def train(
         objective_scale = objective.objective_scale
         x0 = objective.flatten(model.select_columns(live))
         if x0.size:
+            dying = _DyingColumns(objective, problem.penalty) if strength > 0 else None
             result = lbfgs(
                 objective,
                 x0,
                 max_iter=max_iter - n_iter,
                 tol=tol,
                 report=_iteration_printer("train", objective, n_iter, verbose),
+                interrupt=dying,
             )
             model = _with_live_columns(model, live, objective.model(result.x))
             curve.extend(result.objective_curve)
             n_iter += result.n_iter
             run_converged = result.converged
+            if result.interrupted and n_iter < max_iter:
+                model = _without_columns(model, dying.dead(model.factor))
+                continue
         else:  # nothing to optimize until a column can grow
             curve.append(objective(x0)[0])
             run_converged = True
@@ -422,6 +427,56 @@ def train(
             print(f"[train] saddle escape {n_escapes}: column {escape[0]} can grow")
     curve = np.asarray(curve) * (objective_scale or 1.0)
     return StageResult(model, curve, n_iter, converged, n_escapes)
+
+
+#: A column of norm below this fraction of ``sqrt(beta)`` (the norm where the
+#: penalty turns from quadratic to linear, and the default prune threshold),
+#: reached from above during a run, has died: training sets it to zero.
+DEAD_FRACTION = 0.03
+
+
+class _DyingColumns:
+    """The interrupt of a training run: true once the columns below the prune
+    threshold ``sqrt(beta)`` have all died, that is fallen below
+    ``DEAD_FRACTION * sqrt(beta)``, at least one of them from above it in
+    this run.
+
+    Such columns are far inside the region where the penalty is quadratic and
+    still shrinking; left in, they keep L-BFGS crawling for many iterations
+    while they decay to round-off, with no effect on what pruning keeps.
+    Zeroed, they leave the working set and L-BFGS goes on with the columns
+    above the threshold, to the same stopping rule; if a direction they held
+    could grow after all, the saddle test, which looks at the columns at
+    zero, brings one back. Columns that never reached the floor in the run (a
+    small random start) are left to the dynamics, and nothing is interrupted
+    while a column sits between the floor and the threshold.
+    """
+
+    def __init__(self, objective, penalty):
+        self.objective = objective
+        self.threshold = penalty.auto_threshold()
+        self.floor = DEAD_FRACTION * self.threshold
+        self.reached = None
+
+    def __call__(self, x) -> bool:
+        norms = np.linalg.norm(self.objective.model(x).factor, axis=0)
+        above = norms >= self.floor
+        self.reached = above if self.reached is None else self.reached | above
+        undecided = above & (norms <= self.threshold)
+        return bool(np.any(self.reached & ~above) and not np.any(undecided))
+
+    def dead(self, factor) -> np.ndarray:
+        """The columns of the full ``factor`` to set to zero: the live ones
+        below the floor."""
+        norms = np.linalg.norm(factor, axis=0)
+        return (norms > 0) & (norms < self.floor)
+
+
+def _without_columns(model: QuadraticModel, columns: np.ndarray) -> QuadraticModel:
+    """``model`` with ``columns`` set to zero."""
+    factor = model.factor.copy()
+    factor[:, columns] = 0.0
+    return replace(model, factor=factor)
 
 
 def _orthogonal_columns(model: QuadraticModel) -> QuadraticModel:
@@ -514,7 +569,7 @@ def prune(model: QuadraticModel, prune_threshold, penalty: SmoothGroupLasso) -> 
 
 
 #: Fine-tuning starts another round, with the objective measured in units of
-#: the loss reached, while a round lowers the loss by this factor or more.
+#: the loss reached, while a round ends below this fraction of its unit.
 REFINE_FACTOR = 1e-2
 
 
@@ -535,13 +590,18 @@ def fine_tune(
     theory describes).
 
     The solvers stop relative to the objective's unit, first the loss of
-    ``U = 0``. A round that lowers the loss by ``1 / REFINE_FACTOR`` or more
-    shows that the data are fit far below that unit (noiseless or nearly so),
-    so another round runs with the loss it reached as the unit, until a round
-    gains less, the loss is below ``tol^2`` times the loss of ``U = 0`` (a
-    relative residual below ``tol``), or ``max_iter`` iterations are spent.
-    Noisy data stop after a round or two, at their statistical error;
-    noiseless data converge to the planted matrix, at the linear rate.
+    ``U = 0``. A round that ends with the loss below ``REFINE_FACTOR`` times
+    its unit shows that the data are fit far below that unit, so another
+    round runs with the loss it reached as the unit (the start does not count:
+    pruning a trained model often starts far below the loss of ``U = 0``
+    already), until a round ends above that fraction of its unit, the loss
+    is below ``tol^2`` times the loss of ``U = 0`` (a relative residual below
+    ``tol``), or ``max_iter`` iterations are spent. Noisy data that the model
+    fits well stop after two rounds, the second measuring the optimization
+    error against the noise level, so that it stays well below the
+    statistical error; data fit loosely (a loss above a hundredth of that of
+    ``U = 0``) stop after one; noiseless data converge to the planted matrix,
+    at the linear rate.
     """
     run = get_solver(solver)
     tol = attainable_tol(tol, datafit)
@@ -570,7 +630,7 @@ def fine_tune(
         # running out of iterations makes it unconverged.
         converged = result.converged or (refining and n_iter < max_iter)
         reached = float(round_curve[-1])
-        if reached <= floor or not 0 < reached <= REFINE_FACTOR * round_curve[0]:
+        if reached <= floor or not 0 < reached <= REFINE_FACTOR * unit:
             break
         unit, refining = reached, True
     return StageResult(model, np.asarray(curve), n_iter, converged)
