@@ -382,22 +382,17 @@ def train(
         objective_scale = objective.objective_scale
         x0 = objective.flatten(model.select_columns(live))
         if x0.size:
-            dying = _DyingColumns(objective, problem.penalty) if strength > 0 else None
             result = lbfgs(
                 objective,
                 x0,
                 max_iter=max_iter - n_iter,
                 tol=tol,
                 report=_iteration_printer("train", objective, n_iter, verbose),
-                interrupt=dying,
             )
             model = _with_live_columns(model, live, objective.model(result.x))
             curve.extend(result.objective_curve)
             n_iter += result.n_iter
             run_converged = result.converged
-            if result.interrupted and n_iter < max_iter:
-                model = _without_columns(model, dying.dead(model.factor))
-                continue
         else:  # nothing to optimize until a column can grow
             curve.append(objective(x0)[0])
             run_converged = True
@@ -427,56 +422,6 @@ def train(
             print(f"[train] saddle escape {n_escapes}: column {escape[0]} can grow")
     curve = np.asarray(curve) * (objective_scale or 1.0)
     return StageResult(model, curve, n_iter, converged, n_escapes)
-
-
-#: A column of norm below this fraction of ``sqrt(beta)`` (the norm where the
-#: penalty turns from quadratic to linear, and the default prune threshold),
-#: reached from above during a run, has died: training sets it to zero.
-DEAD_FRACTION = 0.03
-
-
-class _DyingColumns:
-    """The interrupt of a training run: true once the columns below the prune
-    threshold ``sqrt(beta)`` have all died, that is fallen below
-    ``DEAD_FRACTION * sqrt(beta)``, at least one of them from above it in
-    this run.
-
-    Such columns are far inside the region where the penalty is quadratic and
-    still shrinking; left in, they keep L-BFGS crawling for many iterations
-    while they decay to round-off, with no effect on what pruning keeps.
-    Zeroed, they leave the working set and L-BFGS goes on with the columns
-    above the threshold, to the same stopping rule; if a direction they held
-    could grow after all, the saddle test, which looks at the columns at
-    zero, brings one back. Columns that never reached the floor in the run (a
-    small random start) are left to the dynamics, and nothing is interrupted
-    while a column sits between the floor and the threshold.
-    """
-
-    def __init__(self, objective, penalty):
-        self.objective = objective
-        self.threshold = penalty.auto_threshold()
-        self.floor = DEAD_FRACTION * self.threshold
-        self.reached = None
-
-    def __call__(self, x) -> bool:
-        norms = np.linalg.norm(self.objective.model(x).factor, axis=0)
-        above = norms >= self.floor
-        self.reached = above if self.reached is None else self.reached | above
-        undecided = above & (norms <= self.threshold)
-        return bool(np.any(self.reached & ~above) and not np.any(undecided))
-
-    def dead(self, factor) -> np.ndarray:
-        """The columns of the full ``factor`` to set to zero: the live ones
-        below the floor."""
-        norms = np.linalg.norm(factor, axis=0)
-        return (norms > 0) & (norms < self.floor)
-
-
-def _without_columns(model: QuadraticModel, columns: np.ndarray) -> QuadraticModel:
-    """``model`` with ``columns`` set to zero."""
-    factor = model.factor.copy()
-    factor[:, columns] = 0.0
-    return replace(model, factor=factor)
 
 
 def _orthogonal_columns(model: QuadraticModel) -> QuadraticModel:

@@ -28,15 +28,12 @@ class SolverResult:
         Iterations run.
     converged : bool
         Whether the stopping rule was met before ``max_iter``.
-    interrupted : bool
-        Whether the caller's ``interrupt`` ended the run.
     """
 
     x: np.ndarray
     objective_curve: list
     n_iter: int
     converged: bool
-    interrupted: bool = False
 
 
 def _check_finite(value, gradient):
@@ -54,7 +51,6 @@ def lbfgs(
     max_iter: int,
     tol: float,
     report: Callable[[int, float], None] | None = None,
-    interrupt: Callable[[np.ndarray], bool] | None = None,
     max_restarts: int = 3,
 ) -> SolverResult:
     """Minimize with scipy's L-BFGS-B (no bounds).
@@ -64,9 +60,7 @@ def lbfgs(
     ``sqrt(tol)``. A stop on the decrease alone with a larger gradient (one
     poor iteration) restarts L-BFGS from there with fresh memory, at most
     ``max_restarts`` times, within ``max_iter`` iterations in all.
-    ``report(iteration, f)``, when given, is called after every iteration;
-    ``interrupt(x)``, when given, too, and the run ends (not converged,
-    ``interrupted``) at the first iterate where it returns true.
+    ``report(iteration, f)``, when given, is called after every iteration.
     """
     curve = []
 
@@ -77,15 +71,10 @@ def lbfgs(
             curve.append(value)
         return value, gradient
 
-    interrupted = []
-
     def record(intermediate_result):
         curve.append(float(intermediate_result.fun))
         if report is not None:
             report(len(curve) - 1, curve[-1])
-        if interrupt is not None and interrupt(intermediate_result.x):
-            interrupted.append(True)
-            raise StopIteration
 
     x, n_iter = np.asarray(x0, dtype=float), 0
     for _ in range(max_restarts + 1):
@@ -98,8 +87,6 @@ def lbfgs(
             options={"maxiter": max_iter - n_iter, "ftol": tol, "gtol": tol},
         )
         x, n_iter = result.x, n_iter + int(result.nit)
-        if interrupted:
-            return SolverResult(x, curve, n_iter, False, interrupted=True)
         if np.max(np.abs(result.jac), initial=0.0) <= np.sqrt(tol):
             return SolverResult(x, curve, n_iter, True)
         if n_iter >= max_iter:

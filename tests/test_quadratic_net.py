@@ -500,17 +500,15 @@ def test_predict_equals_network_formula(standardize, fit_linear, fit_intercept):
     """predict(X) == sum_j a_j (x . w_j)^2 + x . coef_ + intercept_ from the
     public attributes, on new raw inputs (means up to 3, scales 0.1 to 10).
 
-    alpha=0.0 and prune_threshold=0.0 keep every trained neuron (both signs;
-    the random start makes every neuron nonzero, and without a penalty none
-    dies), so the conversion of the centered neurons to original units is
-    exercised on ten of them. rtol 1e-8 of the largest
+    prune_threshold=0.0 keeps every trained neuron (both signs; the random start
+    makes every neuron nonzero), so the conversion of the centered neurons to
+    original units is exercised on ten of them. rtol 1e-8 of the largest
     prediction: expanding (w . (x - mu) / s)^2 in original units cancels terms
     up to (|mu| / s)^2 ~ 900 times larger than the result, so about 1e-13
     relative round-off is amplified to ~1e-10.
     """
     X, y, _ = shifted_small_problem()
     model = QuadraticNetPruner(
-        alpha=0.0,
         standardize=standardize,
         fit_linear=fit_linear,
         fit_intercept=fit_intercept,
@@ -518,7 +516,6 @@ def test_predict_equals_network_formula(standardize, fit_linear, fit_intercept):
         init="random",
         random_state=0,
     ).fit(X, y)
-    assert model.n_components_ == 10
     assert set(model.output_weights_.tolist()) == {1.0, -1.0}
     X_new = shifted_small_problem()[0][:50] * 1.1 + 0.05  # other inputs, same units
     expected = naive_predict(model, X_new)
