@@ -102,7 +102,7 @@ OUTPUT_FILES = (
 #: Wall-clock seconds of a full run, by number of worker processes, measured
 #: on 2 cores (x86_64) that other jobs used lightly; printed as the expected
 #: duration before a full run starts. Busy cores make it up to 3 times longer.
-FULL_RUN_SECONDS = {1: 140.0, 2: 90.0}
+FULL_RUN_SECONDS = {1: 125.0, 2: 65.0}
 
 
 #: The claims in order: name, compute, judge, plot.
