@@ -76,10 +76,11 @@ class RowDesign:
         standardize = offset is not None or scale is not None
         if standardize and not sp.issparse(X) and X.shape[0] <= BLOCK_ROWS:
             X = X.astype(X.dtype, copy=True)  # small: see the module
-            if offset is not None:
-                X -= offset.astype(X.dtype)
-            if scale is not None:
-                X /= scale.astype(X.dtype)
+            _standardize(
+                X,
+                None if offset is None else offset.astype(X.dtype),
+                None if scale is None else scale.astype(X.dtype),
+            )
             offset = scale = None
         self.X = X
         self.shape = X.shape
@@ -152,10 +153,16 @@ class RowDesign:
         ``(rows, d)``: converted and standardized in place, no other copy."""
         block = self.X[rows]
         out[...] = block.toarray() if sp.issparse(block) else block
-        if self.offset is not None:
-            out -= self.offset
-        if self.scale is not None:
-            out /= self.scale
+        _standardize(out, self.offset, self.scale)
+
+
+def _standardize(values: np.ndarray, offset, scale):
+    """``(values - offset) / scale`` in place, row by row (``None``: no offset
+    or no scale)."""
+    if offset is not None:
+        values -= offset
+    if scale is not None:
+        values /= scale
 
 
 def row_blocks(n_rows: int):
