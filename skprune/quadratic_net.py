@@ -300,7 +300,8 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
         return " Features of very different scales slow training: try standardize=True."
 
     def _make_datafit(self, X, y, sample_weight=None):
-        # The standardized rows, never formed: a copy would double the memory.
+        # The standardized rows, folded into the products (a copy would double
+        # the memory); only a small X is copied (see skprune/design.py).
         rows = RowDesign(X, self.x_offset_, self.x_scale_)
         return QuadraticLeastSquares(
             RankOneSensing(rows),
