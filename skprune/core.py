@@ -27,6 +27,7 @@ from .datafit import Datafit, QuadraticModel
 from .penalty import SmoothGroupLasso
 from .pruning import keep_mask, resolve_threshold
 from .solvers import get_solver, lbfgs
+from .whitening import Whitening, inverse_times, times, whitening
 
 #: A zero column is considered able to grow when the negative curvature along
 #: its best direction exceeds this fraction of ``ProblemScale.correlation``.
@@ -85,12 +86,18 @@ class ProblemScale:
         Root mean square of ``r0``, the unit of the linear weights and the
         intercept in the solvers. (The root mean square of ``y`` itself would
         make the intercept direction stiff when ``y`` has a large mean.)
+    factor_whitening, linear_whitening : Whitening or None
+        The change of variables under which the solvers see the inputs of
+        rank-one measurements and the rows of the linear design whitened
+        (:mod:`skprune.whitening`); ``None`` leaves the variables as they are.
     """
 
     correlation: float
     sigma: float
     loss_at_zero: float
     target_scale: float
+    factor_whitening: Whitening | None = None
+    linear_whitening: Whitening | None = None
 
 
 def unpenalized_model(datafit: Datafit) -> QuadraticModel:
@@ -143,11 +150,17 @@ def estimate_scale(
     if not (np.isfinite(sigma) and sigma > 0):
         sigma = 1.0  # nothing to fit: any positive unit will do
     loss = datafit.value(start)
+    vectors, rows = datafit.input_second_moments()
+    factor_whitening = whitening(vectors, datafit.round_off)
     return ProblemScale(
         correlation=float(max(rho, 0.0)),
         sigma=float(sigma),
         loss_at_zero=float(loss),
         target_scale=float(np.sqrt(2.0 * loss)) or 1.0,
+        factor_whitening=factor_whitening,
+        linear_whitening=(
+            factor_whitening if rows is vectors else whitening(rows, datafit.round_off)
+        ),
     )
 
 
@@ -195,7 +208,14 @@ def resolve_problem(datafit: Datafit, signs: np.ndarray, beta: float) -> Problem
 
 
 class _ScaledObjective:
-    """The objective ``L + strength * R`` as a function of one scaled flat vector."""
+    """The objective ``L + strength * R`` as a function of one scaled flat vector.
+
+    The vector holds ``V``, ``v`` and ``c`` with ``U = sqrt(sigma) W_x V``,
+    ``coef = t W_z v`` and ``intercept = t c`` (``t`` the ``target_scale``,
+    ``W_x`` and ``W_z`` the whitenings of :class:`ProblemScale`, the identity
+    where ``None``), and the objective is divided by ``unit`` (the loss of the
+    unpenalized part alone by default).
+    """
 
     def __init__(
         self, datafit, penalty, strength, signs, scale: ProblemScale, unit=None
@@ -210,6 +230,8 @@ class _ScaledObjective:
             unit = scale.loss_at_zero
         self.objective_scale = unit if unit > 0 else 1.0
         self.shape = (datafit.n_features, signs.shape[0])
+        self.factor_whitening = scale.factor_whitening
+        self.linear_whitening = scale.linear_whitening if datafit.n_linear else None
 
     def _pack(self, factor, coef, intercept) -> np.ndarray:
         """Concatenate the blocks; the intercept only when it is fitted."""
@@ -220,8 +242,8 @@ class _ScaledObjective:
 
     def flatten(self, model: QuadraticModel) -> np.ndarray:
         return self._pack(
-            model.factor / self.factor_scale,
-            model.coef / self.linear_scale,
+            inverse_times(self.factor_whitening, model.factor) / self.factor_scale,
+            inverse_times(self.linear_whitening, model.coef) / self.linear_scale,
             model.intercept / self.linear_scale,
         )
 
@@ -229,7 +251,9 @@ class _ScaledObjective:
         n_factor = self.shape[0] * self.shape[1]
         n_linear = self.datafit.n_linear
         factor = x[:n_factor].reshape(self.shape) * self.factor_scale
+        factor = times(self.factor_whitening, factor)
         coef = x[n_factor : n_factor + n_linear] * self.linear_scale
+        coef = times(self.linear_whitening, coef)
         intercept = x[-1] * self.linear_scale if self.datafit.fit_intercept else 0.0
         return QuadraticModel(factor, self.signs, coef, float(intercept))
 
@@ -243,9 +267,10 @@ class _ScaledObjective:
             grad_factor = grad_factor + self.strength * self.penalty.gradient(
                 model.factor
             )
+        # W is symmetric: the chain rule multiplies the gradients by W too.
         gradient = self._pack(
-            grad_factor * self.factor_scale,
-            grad_coef * self.linear_scale,
+            times(self.factor_whitening, grad_factor) * self.factor_scale,
+            times(self.linear_whitening, grad_coef) * self.linear_scale,
             grad_intercept * self.linear_scale,
         )
         return value / self.objective_scale, gradient / self.objective_scale

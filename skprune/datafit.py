@@ -61,6 +61,8 @@ class Datafit(Protocol):
 
     def regress_along(self, model: QuadraticModel, directions, signs): ...
 
+    def input_second_moments(self) -> tuple: ...
+
 
 class QuadraticLeastSquares:
     r"""Weighted mean squared error of a :class:`QuadraticModel`, halved.
@@ -224,6 +226,21 @@ class QuadraticLeastSquares:
             design -= means
             target -= self.mean(target)
         return self._least_squares_in_place(design, target), means
+
+    def input_second_moments(self) -> tuple:
+        """The weighted second moments ``(1/n) sum_i s_i x_i x_i^T`` of the
+        vectors of rank-one measurements and ``(1/n) sum_i s_i z_i z_i^T`` of
+        the rows of the linear design, float64; ``None`` for measurements that
+        are not rank-one and for no linear term. :mod:`skprune.whitening`
+        turns them into the solvers' change of variables."""
+        n_samples = self.operator.n_samples
+        weights = np.ones(n_samples) if self.weights is None else self.weights
+        vectors = self.operator.input_second_moment(weights)
+        if self.linear_design is None:
+            return vectors, None
+        if vectors is not None and self.linear_design is self.operator.rows:
+            return vectors, vectors  # the network: the same rows twice
+        return vectors, self.linear_design.weighted_gram(weights) / n_samples
 
     def value_and_gradient(self, model: QuadraticModel):
         """Return ``L`` and its gradients ``(dL/dU, dL/dw, dL/db)``.

@@ -281,6 +281,12 @@ class GramLeastSquares:
         """No linear term and no constant: ``(empty, 0.0)``."""
         return np.zeros(0), 0.0
 
+    def input_second_moments(self) -> tuple:
+        """``(None, None)``: the statistics do not say whether the measurements
+        are rank-one, so the solvers see the factor as it is (no whitening, see
+        :mod:`skprune.whitening`), and there is no linear term."""
+        return None, None
+
     def regress_along(self, model, directions, signs):
         """As :meth:`QuadraticLeastSquares.regress_along`, from the normal
         equations: with ``m_j`` the coordinates of ``a_j v_j v_j^T``, the

@@ -12,9 +12,12 @@ another estimator is a regression to fix, not something to silence here):
 - ``check_sample_weight_equivalence_on_{dense,sparse}_data`` for
   GroupLassoMatrixSensingCV: repeating rows changes which rows ``KFold`` puts
   in each fold (as for scikit-learn's own ``LassoCV``), hence the fold errors
-  and the choice along the path; on the checks' data the two models predict
-  within 5e-7 where the check asks 1e-9. (QuadraticNetPrunerCV passes there:
-  every alpha gives it the same network on those data.)
+  and possibly the choice along the path. On the checks' data both fits now
+  choose the same alpha and the check passes (reported as XPASS; the marker
+  is not strict), but nothing guarantees it: before the solvers whitened
+  correlated inputs the two models predicted 5e-7 apart where the check asks
+  1e-9. (QuadraticNetPrunerCV passes there: every alpha gives it the same
+  network on those data.)
 """
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -32,8 +35,9 @@ from skprune import (
 # choice of alpha or width (their data have up to 30 features, 60 neurons
 # by default).
 _FOLDS_CHANGE = (
-    "repeating rows changes the cross-validation folds (as for LassoCV); "
-    "predictions agree within 5e-7, the check asks 1e-9"
+    "repeating rows changes the cross-validation folds (as for LassoCV), "
+    "hence possibly the alpha chosen; the check passes only where both choose "
+    "the same"
 )
 EXPECTED_FAILURES = {
     GroupLassoMatrixSensingCV: {
