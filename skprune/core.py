@@ -263,10 +263,9 @@ class _ScaledObjective:
             self.datafit.value_and_gradient(model)
         )
         if self.strength > 0:
-            value += self.strength * self.penalty.value(model.factor)
-            grad_factor = grad_factor + self.strength * self.penalty.gradient(
-                model.factor
-            )
+            penalty, grad_penalty = self.penalty.value_and_gradient(model.factor)
+            value += self.strength * penalty
+            grad_factor = grad_factor + self.strength * grad_penalty
         # W is symmetric: the chain rule multiplies the gradients by W too.
         gradient = self._pack(
             times(self.factor_whitening, grad_factor) * self.factor_scale,
@@ -294,6 +293,11 @@ class StageResult:
         Whether the stage met its stopping rule within its iteration limit.
     n_escapes : int
         Saddle escapes performed (always 0 for fine-tuning).
+    residual_top : dict or None
+        When training ended where no column can grow: the top eigenpairs of
+        the residual correlation at ``model`` for each sign
+        (:func:`_top_eigenpairs`), which depend on the model alone, so a path
+        hands them to the next point's first saddle test; ``None`` otherwise.
     """
 
     model: QuadraticModel
@@ -301,9 +305,18 @@ class StageResult:
     n_iter: int
     converged: bool
     n_escapes: int = 0
+    residual_top: dict | None = None
 
 
-def _escape_step(problem: Problem, strength: float, model: QuadraticModel):
+def _residual_top(problem: Problem, model: QuadraticModel) -> dict:
+    """:func:`_top_eigenpairs` of the residual correlation at ``model``."""
+    datafit = problem.datafit
+    return _top_eigenpairs(datafit.residual_correlation(model), datafit.round_off)
+
+
+def _escape_step(
+    problem: Problem, strength: float, model: QuadraticModel, top: dict | None = None
+):
     """A column near zero, and a step along which ``F`` curves down.
 
     Adding ``t v`` to column ``j`` of sign ``a`` changes ``F`` by
@@ -319,12 +332,14 @@ def _escape_step(problem: Problem, strength: float, model: QuadraticModel):
     minimizes that quartic, ``t^2 = gap / kappa``. Return ``None`` when no
     column can grow: the point is then an approximate second-order stationary
     point for the columns that are near zero (with ``lambda = 0`` the penalty
-    still sets which columns count as near zero).
+    still sets which columns count as near zero). ``top`` is
+    :func:`_residual_top` at ``model``, computed here when not given.
     """
     if model.factor.shape[1] == 0 or not problem.scale.correlation > 0:
         return None  # rho = 0: no direction correlates with the residual
     datafit, penalty = problem.datafit, problem.penalty
-    top = _top_eigenpairs(datafit.residual_correlation(model), datafit.round_off)
+    if top is None:
+        top = _residual_top(problem, model)
     squared_norms = np.sum(model.factor**2, axis=0)
     threshold = 0.5 * strength * penalty.column_curvature(squared_norms)
     best = None
@@ -357,6 +372,7 @@ def train(
     max_iter: int,
     tol: float,
     escape_first: bool = False,
+    start_top: dict | None = None,
     verbose: int = 0,
 ) -> StageResult:
     """Minimize ``L + strength * R_beta`` from ``model`` to a second-order point.
@@ -381,7 +397,9 @@ def train(
     to grow at this one. The test is exact for a column at zero (the gradient
     of ``F`` with respect to it vanishes wherever the others are), so it
     needs no stationary point, and it saves converging once without the
-    column that grows.
+    column that grows. ``start_top``, when given, is :func:`_residual_top` at
+    ``model`` (the previous path point's ``residual_top``): the test then
+    reuses it.
 
     Columns that are exactly zero stay out of the arithmetic (a working set):
     the gradient of ``F`` with respect to a zero column is zero (both the loss
@@ -393,8 +411,8 @@ def train(
     """
     tol = attainable_tol(tol, problem.datafit)
     curve, n_iter, n_escapes, converged = [], 0, 0, False
-    objective_scale = None
-    if escape_first and (escape := _escape_step(problem, strength, model)):
+    objective_scale = final_top = None
+    if escape_first and (escape := _escape_step(problem, strength, model, start_top)):
         model = _escaped(model, *escape)
         n_escapes += 1
         if verbose:
@@ -435,9 +453,10 @@ def train(
             if verbose:
                 print(f"[train] saddle escape {n_escapes}: columns made orthogonal")
             continue
-        escape = _escape_step(problem, strength, model)
+        top = _residual_top(problem, model)
+        escape = _escape_step(problem, strength, model, top)
         if escape is None:
-            converged = run_converged
+            converged, final_top = run_converged, top
             break
         if n_escapes >= model.factor.shape[1]:
             break
@@ -446,7 +465,7 @@ def train(
         if verbose:
             print(f"[train] saddle escape {n_escapes}: column {escape[0]} can grow")
     curve = np.asarray(curve) * (objective_scale or 1.0)
-    return StageResult(model, curve, n_iter, converged, n_escapes)
+    return StageResult(model, curve, n_iter, converged, n_escapes, final_top)
 
 
 def _orthogonal_columns(model: QuadraticModel) -> QuadraticModel:

@@ -76,7 +76,9 @@ def run_path(
     zero), each later one from the previous trained model; a column that the
     weaker penalty lets grow leaves zero through a saddle escape, tested
     before the training starts (``escape_first`` of
-    :func:`~skprune.core.train`). With ``evaluate``, every trained model is
+    :func:`~skprune.core.train`) with the eigenpairs of the residual
+    correlation that the previous training's last test computed at that same
+    model (``start_top``). With ``evaluate``, every trained model is
     also pruned with ``estimator.prune_threshold`` and fine-tuned; pruning
     reads the trained norms only, so it never retrains. Fine-tuning minimizes
     the unpenalized loss over the kept columns, a problem that does not depend
@@ -102,6 +104,7 @@ def run_path(
             max_iter=estimator.max_iter,
             tol=estimator.tol,
             escape_first=bool(points),
+            start_top=points[-1].trained.residual_top if points else None,
             verbose=estimator.verbose,
         )
         point = PathPoint(float(alpha), trained)

@@ -40,8 +40,15 @@ class SmoothGroupLasso:
         squared_norms = np.sum(U**2, axis=0)
         return float(np.sum(squared_norms / np.sqrt(squared_norms + self.beta)))
 
-    def gradient(self, U: np.ndarray) -> np.ndarray:
-        return U * self.column_curvature(np.sum(U**2, axis=0))
+    def value_and_gradient(self, U: np.ndarray) -> tuple[float, np.ndarray]:
+        """:meth:`value` and the gradient of the class docstring, from one
+        computation of the squared column norms (the solvers ask for both at
+        every step)."""
+        squared_norms = np.einsum("ij,ij->j", U, U)
+        shifted = squared_norms + self.beta
+        root = np.sqrt(shifted)
+        value = float(np.sum(squared_norms / root))
+        return value, U * ((squared_norms + 2 * self.beta) / (shifted * root))
 
     def column_curvature(self, squared_norms: np.ndarray) -> np.ndarray:
         """Factor ``(s + 2 beta) / (s + beta)^{3/2}`` of the gradient per column.

@@ -64,11 +64,14 @@ def test_penalty_value_matches_column_loop(beta):
 
 @pytest.mark.parametrize("beta", [1e-4, 1e-2, 1.0])
 def test_penalty_gradient_finite_differences(beta):
-    """gradient matches central differences of value (columns of mixed scale)."""
+    """value_and_gradient: the naive value, and a gradient that matches
+    central differences of value (columns of mixed scale)."""
     rng = np.random.default_rng(1)
     U = rng.standard_normal((D, K)) * np.array([1e-2, 0.1, 1.0, 3.0])
     penalty = SmoothGroupLasso(beta)
-    check_gradient(penalty.value, penalty.gradient(U), U, rng)
+    value, gradient = penalty.value_and_gradient(U)
+    assert_allclose(value, naive_penalty(U, beta), rtol=1e-12)
+    check_gradient(penalty.value, gradient, U, rng)
 
 
 def test_penalty_near_zero_is_quadratic():
@@ -84,7 +87,7 @@ def test_penalty_near_zero_is_quadratic():
     x = np.max(s) / beta
     penalty = SmoothGroupLasso(beta)
     assert_allclose(penalty.value(U), np.sum(s) / np.sqrt(beta), rtol=x)
-    assert_allclose(penalty.gradient(U), 2 * U / np.sqrt(beta), rtol=2 * x)
+    assert_allclose(penalty.value_and_gradient(U)[1], 2 * U / np.sqrt(beta), rtol=2 * x)
     assert_allclose(penalty.column_curvature(np.zeros(3)), 2 / np.sqrt(beta))
 
 
@@ -100,7 +103,7 @@ def test_penalty_far_from_zero_is_group_lasso():
     x = beta / np.min(norms) ** 2
     penalty = SmoothGroupLasso(beta)
     assert_allclose(penalty.value(U), np.sum(norms), rtol=x)
-    assert_allclose(penalty.gradient(U), U / norms, rtol=x)
+    assert_allclose(penalty.value_and_gradient(U)[1], U / norms, rtol=x)
 
 
 @pytest.mark.parametrize("beta", [0.0, -1.0])

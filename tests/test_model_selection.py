@@ -619,6 +619,32 @@ def test_escape_step_lowers_the_objective_by_the_predicted_amount():
         assert started.n_escapes == int(escape_first)
 
 
+def test_path_hands_each_point_the_eigenpairs_of_its_start():
+    """run_path passes a point's residual_top to the next point's first saddle
+    test instead of recomputing it: at every point that hands them on they
+    are the top eigenpairs, for each sign, of C = (1/n) sum_i (y_i - f_i)
+    sym(A_i) at the trained model, written here with explicit matrices."""
+    from skprune.path import run_path
+
+    X, y, _ = problem("gaussian", 3)
+    estimator = GroupLassoMatrixSensing(precompute=False, random_state=0)
+    problem_ = estimator._resolve_problem(*estimator._validate_fit_data(X, y, None))
+    points = run_path(estimator, problem_, np.geomspace(1.0, 0.01, 6), evaluate=False)
+    matrices = explicit_matrices(X)
+    handed = [point for point in points[:-1] if point.trained.residual_top]
+    assert len(handed) >= 4
+    for point in handed:
+        factor = point.trained.model.factor
+        signs = point.trained.model.signs
+        residual = y - np.einsum("nab,ab->n", matrices, (factor * signs) @ factor.T)
+        correlation = np.einsum("n,nab->ab", residual, matrices) / len(y)
+        eigenvalues, eigenvectors = np.linalg.eigh(correlation)
+        top = point.trained.residual_top
+        assert_allclose(top[1.0][0], eigenvalues[-1], rtol=1e-9)
+        assert_allclose(top[-1.0][0], -eigenvalues[0], rtol=1e-9)
+        assert_allclose(np.abs(top[1.0][1]), np.abs(eigenvectors[:, -1]), atol=1e-8)
+
+
 def test_rotating_columns_keeps_the_matrix_and_lowers_the_penalty():
     """For random columns of both signs, the rotation of the saddle escape
     keeps U D U^T (to round-off), makes the columns of each sign orthogonal,

@@ -14,6 +14,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose
 from sklearn.datasets import load_diabetes
 from sklearn.exceptions import ConvergenceWarning
+from test_gradients import check_gradient, naive_loss, naive_penalty
 
 from skprune import QuadraticNetPruner
 from skprune.core import _ScaledObjective, estimate_scale
@@ -22,8 +23,6 @@ from skprune.design import RowDesign
 from skprune.penalty import SmoothGroupLasso
 from skprune.sensing import RankOneSensing
 from skprune.whitening import WHITENING_FLOOR, whitening
-
-from test_gradients import check_gradient, naive_loss, naive_penalty
 
 D = 6
 EPS = np.finfo(float).eps
