@@ -1,7 +1,7 @@
 """Regularization paths: train, prune and fine-tune at a decreasing sequence of
 penalties, each training warm-started from the last."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from numbers import Integral
 
 import numpy as np
@@ -83,9 +83,11 @@ def run_path(
     reads the trained norms only, so it never retrains. Fine-tuning minimizes
     the unpenalized loss over the kept columns, a problem that does not depend
     on ``alpha``: where as many columns of each sign are kept as at the
-    previous point, it starts from that point's fine-tuned model (and usually
-    stops at once). Trainings or fine-tunings that stop at their iteration
-    limit are reported in one ``ConvergenceWarning``.
+    previous point, that point's converged answer is reused without an
+    iteration (its fine-tuned model, hence equal fold errors along such a
+    plateau, among which the CV rules take the strongest penalty), or, if it
+    stopped unconverged, continued. Trainings or fine-tunings that stop at
+    their iteration limit are reported in one ``ConvergenceWarning``.
 
     Returns
     -------
@@ -114,19 +116,22 @@ def run_path(
             )
             # Fine-tuning minimizes L over the kept columns, which does not
             # depend on alpha: when as many columns of each sign are kept as
-            # at the previous point, that point's answer is the start.
+            # at the previous point, that point's answer is this point's too
+            # (or, if it stopped unconverged, the start).
             start = point.pruning.model
-            if tuned is not None and _same_signature(tuned.model, start):
-                start = tuned.model
-            tuned = point.tuned = fine_tune(
-                problem.datafit,
-                start,
-                problem.scale,
-                solver=estimator.refit_solver,
-                max_iter=estimator.refit_max_iter,
-                tol=estimator.tol,
-                verbose=estimator.verbose,
-            )
+            same = tuned is not None and _same_signature(tuned.model, start)
+            if same and tuned.converged:
+                tuned = point.tuned = _answered(tuned)
+            else:
+                tuned = point.tuned = fine_tune(
+                    problem.datafit,
+                    tuned.model if same else start,
+                    problem.scale,
+                    solver=estimator.refit_solver,
+                    max_iter=estimator.refit_max_iter,
+                    tol=estimator.tol,
+                    verbose=estimator.verbose,
+                )
         all_converged &= trained.converged and (
             point.tuned is None or point.tuned.converged
         )
@@ -143,6 +148,14 @@ def run_path(
             ConvergenceWarning,
         )
     return points
+
+
+def _answered(tuned: StageResult) -> StageResult:
+    """A fine-tuning that starts at its answer: ``tuned``'s model, no
+    iteration."""
+    return replace(
+        tuned, objective_curve=tuned.objective_curve[-1:], n_iter=0, converged=True
+    )
 
 
 def _same_signature(model, other) -> bool:

@@ -138,6 +138,40 @@ def test_path_loss_at_the_planted_rank_is_the_oracle_loss(sensing):
     assert_allclose(path.lambdas, path.alphas * path.lambda_max, rtol=1e-12)
 
 
+def test_points_keeping_the_same_columns_share_one_fine_tuned_model():
+    """Fine-tuning minimizes L over the kept columns whatever alpha is, so
+    where a point keeps as many columns of each sign as the previous one, whose
+    fine-tuning converged, the path reuses that answer without an iteration
+    (test_path_loss_at_the_planted_rank_is_the_oracle_loss checks the answer
+    against the oracle). The folds' errors are then exactly equal along such a
+    plateau, and "min" takes its strongest penalty."""
+    from skprune.path import run_path
+
+    X, y, U_star = problem("gaussian", 0)
+    estimator = GroupLassoMatrixSensing(random_state=0)
+    problem_ = estimator._resolve_problem(*estimator._validate_fit_data(X, y, None))
+    points = run_path(estimator, problem_, np.geomspace(1.0, 0.01, 8))
+    shared = 0
+    for previous, point in zip(points[:-1], points[1:], strict=True):
+        if previous.tuned.converged and np.array_equal(
+            np.sort(previous.tuned.model.signs), np.sort(point.tuned.model.signs)
+        ):
+            shared += 1
+            assert point.tuned.n_iter == 0
+            assert point.tuned.model is previous.tuned.model
+    assert shared >= 3
+
+    model = GroupLassoMatrixSensingCV(alphas=8, cv=3, random_state=0).fit(X, y)
+    at_rank = np.all(model.n_components_path_ == U_star.shape[1], axis=1)
+    plateau = model.mse_path_[at_rank]
+    assert len(plateau) >= 3
+    assert np.array_equal(plateau, np.broadcast_to(plateau[0], plateau.shape))
+    # The planted rank has the smallest error here; "min" takes the plateau's
+    # first (strongest) alpha.
+    assert plateau.mean() == model.mse_path_.mean(axis=1).min()
+    assert model.alpha_ == model.alphas_[at_rank][0]
+
+
 def test_path_sorts_alphas_and_rejects_bad_ones():
     X, y, _ = problem("gaussian", 0)
     estimator = GroupLassoMatrixSensing(random_state=0)
