@@ -5,6 +5,7 @@ into a vector. Both return a :class:`SolverResult` with the objective after
 every iteration.
 """
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -37,7 +38,7 @@ class SolverResult:
 
 
 def _check_finite(value, gradient):
-    if not (np.isfinite(value) and np.all(np.isfinite(gradient))):
+    if not (math.isfinite(value) and np.isfinite(gradient).all()):
         raise FloatingPointError(
             "the objective or its gradient is not finite: the iterates diverged. "
             "Check the scale of X and y, or lower the initialization scale."
