@@ -395,7 +395,9 @@ class QuadraticNetPrunerCV(PrunerCVMixin, QuadraticNetPruner):
         ``None`` is 5-fold ``KFold``, an int that many folds.
     selection_rule : {"min", "1se"}, default="min"
         ``"min"`` picks the smallest mean held-out error: best for
-        prediction. ``"1se"`` picks the strongest penalty, hence the fewest
+        prediction (strengths that keep the same neurons in every fold share
+        one converged fine-tuned network per fold, hence one error: among such ties the
+        strongest is taken). ``"1se"`` picks the strongest penalty, hence the fewest
         neurons, whose mean error is within one standard error of that
         minimum: a smaller network that predicts about as well.
     n_jobs : int, default=None
