@@ -150,6 +150,9 @@ class QuadraticLeastSquares:
     def predict(self, model: QuadraticModel) -> np.ndarray:
         """The predictions ``f_i``, in the operator's dtype."""
         live = np.any(model.factor != 0, axis=0)
+        if not live.any():  # U = 0 (the start of every fit): no pass over X
+            quadratic = np.zeros(self.operator.n_samples, dtype=self.operator.dtype)
+            return self._add_unpenalized_part(model, quadratic)
         if not live.all():  # zero columns add nothing; skip their arithmetic
             model = model.select_columns(live)
         quadratic, _ = self.operator.forward(model.factor, model.signs)
