@@ -50,7 +50,10 @@ ESTIMATORS = [
     GroupLassoMatrixSensing(random_state=0),
     # No poor_score tag (asserted in tests/test_quadratic_net.py): its
     # unpenalized linear term and intercept fit the checks' linear targets.
-    QuadraticNetPruner(random_state=0),
+    # The sample-weight checks' random targets, with fewer samples than
+    # features, run its fits to the iteration limit (2 s each at the default
+    # 1000), which 300 keeps cheap (the checks test the API).
+    QuadraticNetPruner(max_iter=300, refit_max_iter=300, random_state=0),
     GroupLassoMatrixSensingCV(alphas=3, cv=2, random_state=0),
     # The checks' random targets have no quadratic structure: its paths run
     # to the iteration limit, which 300 keeps cheap (the checks test the API).
