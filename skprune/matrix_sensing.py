@@ -329,12 +329,13 @@ class GroupLassoMatrixSensingCV(PrunerCVMixin, GroupLassoMatrixSensing):
         ``KFold``, an int that many folds.
     selection_rule : {"min", "1se"}, default="min"
         ``"min"`` picks the strength of the smallest mean held-out error: best
-        for prediction. (Strengths that keep the same columns in every fold
-        share one converged fine-tuned model per fold, hence one error: among such ties
-        the strongest is taken.) ``"1se"`` picks the strongest penalty, hence the
-        smallest rank, whose mean error is within one standard error of that
-        minimum (glmnet's ``lambda.1se``): use it when the rank itself is what
-        you want and a direction that barely improves the fit should not count.
+        for prediction (strengths that keep the same columns in every fold
+        share one converged fine-tuned model per fold, hence one error: among
+        such ties the strongest is taken). ``"1se"`` picks the strongest
+        penalty, hence the smallest rank, whose mean error is within one
+        standard error of that minimum (glmnet's ``lambda.1se``): use it when
+        the rank itself is what you want and a direction that barely improves
+        the fit should not count.
     n_jobs : int, default=None
         Folds (and the path on all the data) run in parallel with joblib;
         ``None`` means 1 unless in a ``joblib.parallel_backend`` context.

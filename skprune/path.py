@@ -117,7 +117,7 @@ def run_path(
             # Fine-tuning minimizes L over the kept columns, which does not
             # depend on alpha: when as many columns of each sign are kept as
             # at the previous point, that point's answer is this point's too
-            # (or, if it stopped unconverged, the start).
+            # (a fine-tuning that stopped unconverged continues from it).
             start = point.pruning.model
             same = tuned is not None and _same_signature(tuned.model, start)
             if same and tuned.converged:

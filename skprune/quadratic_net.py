@@ -396,10 +396,11 @@ class QuadraticNetPrunerCV(PrunerCVMixin, QuadraticNetPruner):
     selection_rule : {"min", "1se"}, default="min"
         ``"min"`` picks the smallest mean held-out error: best for
         prediction (strengths that keep the same neurons in every fold share
-        one converged fine-tuned network per fold, hence one error: among such ties the
-        strongest is taken). ``"1se"`` picks the strongest penalty, hence the fewest
-        neurons, whose mean error is within one standard error of that
-        minimum: a smaller network that predicts about as well.
+        one converged fine-tuned network per fold, hence one error: among
+        such ties the strongest is taken). ``"1se"`` picks the strongest
+        penalty, hence the fewest neurons, whose mean error is within one
+        standard error of that minimum: a smaller network that predicts about
+        as well.
     n_jobs : int, default=None
         Folds (and the path on all the data) run in parallel with joblib.
     output_signs, fit_linear, fit_intercept, standardize, beta, prune_threshold
