@@ -21,6 +21,7 @@ from .core import (
     resolve_problem,
     start_model,
     train,
+    why_unconverged,
 )
 from .datafit import QuadraticLeastSquares
 from .gram import (
@@ -224,12 +225,12 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         )
         self.stage_times_ = {"train": perf_counter() - clock}
         if not trained.converged:
+            reason = why_unconverged(
+                trained, "max_iter", self.max_iter, problem.signs.shape[0]
+            )
             warn_user(
                 "Training stopped before reaching an approximate second-order "
-                f"stationary point: it used max_iter={self.max_iter} iterations "
-                f"or all {problem.signs.shape[0]} saddle escapes (n_iter_ and "
-                "n_saddle_escapes_ say which). Increase max_iter or loosen tol."
-                + self._convergence_advice(),
+                f"stationary point: {reason}" + self._convergence_advice(),
                 ConvergenceWarning,
             )
         self._set_trained(trained)
@@ -392,10 +393,9 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             verbose=self.verbose,
         )
         if not tuned.converged:
+            reason = why_unconverged(tuned, "refit_max_iter", self.refit_max_iter)
             warn_user(
-                "Fine-tuning did not converge within "
-                f"refit_max_iter={self.refit_max_iter} iterations (stopping rule: "
-                "see tol); increase refit_max_iter, or loosen tol."
+                f"Fine-tuning stopped before converging: {reason}"
                 + self._convergence_advice(),
                 ConvergenceWarning,
             )

@@ -308,6 +308,30 @@ class StageResult:
     residual_top: dict | None = None
 
 
+def why_unconverged(
+    result: StageResult, limit_name: str, max_iter: int, n_columns: int = 0
+) -> str:
+    """Why a stage that did not converge stopped, for its warning: it used
+    its ``max_iter`` iterations (the parameter ``limit_name``), or, in
+    training, all ``n_columns`` saddle escapes; else L-BFGS stalled, which
+    only a poorly conditioned objective makes it do."""
+    if result.n_iter >= max_iter:
+        return (
+            f"it used all {limit_name}={max_iter} iterations. Increase "
+            f"{limit_name}, or loosen tol."
+        )
+    if n_columns and result.n_escapes >= n_columns:
+        return (
+            f"it used all {n_columns} saddle escapes (one per column). Increase "
+            "max_iter, or loosen tol."
+        )
+    return (
+        f"after {result.n_iter} iterations L-BFGS stopped making progress, even "
+        "from fresh restarts, while the gradient was still above sqrt(tol): the "
+        "objective is poorly conditioned. Loosen tol, or rescale the inputs."
+    )
+
+
 def _residual_top(problem: Problem, model: QuadraticModel) -> dict:
     """:func:`_top_eigenpairs` of the residual correlation at ``model``."""
     datafit = problem.datafit

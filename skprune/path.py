@@ -142,8 +142,9 @@ def run_path(
         model = trained.model
     if not all_converged:
         warn_user(
-            "Some points of the path stopped at their iteration limit before "
-            "converging (training or fine-tuning). Increase max_iter or "
+            "Some points of the path stopped before converging (training or "
+            "fine-tuning): at their iteration limit, or with L-BFGS making no "
+            "progress on a poorly conditioned objective. Increase max_iter or "
             "refit_max_iter, or loosen tol." + estimator._convergence_advice(),
             ConvergenceWarning,
         )

@@ -530,6 +530,24 @@ def test_convergence_warning_on_tiny_budget(params, match):
         GroupLassoMatrixSensing(random_state=0, **params).fit(X, y)
 
 
+def test_convergence_warnings_name_the_cause():
+    """The warning says which limit stopped a stage, as n_iter_ and
+    n_saddle_escapes_ show it: the iteration limit, the saddle escapes, or
+    L-BFGS stalling below both (written here for synthetic outcomes)."""
+    from skprune.core import StageResult, why_unconverged
+
+    def outcome(n_iter, n_escapes):
+        return StageResult(None, np.zeros(1), n_iter, False, n_escapes)
+
+    assert "all max_iter=50 iterations" in why_unconverged(
+        outcome(50, 1), "max_iter", 50, 4
+    )
+    assert "all 4 saddle escapes" in why_unconverged(outcome(20, 4), "max_iter", 50, 4)
+    stalled = why_unconverged(outcome(7, 0), "refit_max_iter", 50)
+    assert "after 7 iterations L-BFGS stopped making progress" in stalled
+    assert "refit_max_iter" not in stalled
+
+
 def test_default_fit_raises_no_warning(recwarn):
     """A default fit on a well-posed problem converges silently (no
     ConvergenceWarning or other UserWarning)."""
