@@ -125,9 +125,10 @@ for name, (alpha, model) in sensing_results.items():
 # In the bottom panel the CV error drops by up to an order of magnitude each
 # time a direction enters, then lies flat just above the noise level
 # ``noise^2`` (dotted): once the three directions are in, a weaker penalty
-# changes nothing. "min" picks the lowest point of that plateau, where the
-# differences are tiny; "1se" picks its strongest end. The steps are the
-# number of columns kept on all the data (right axis).
+# changes nothing: every fold keeps the same columns there, and their
+# fine-tuned model does not depend on ``alpha``, so the plateau's errors are
+# equal and both rules pick its strongest end. The steps are the number of
+# columns kept on all the data (right axis).
 
 
 def mean_and_standard_error(cv_model):
@@ -224,9 +225,9 @@ ax_error.invert_xaxis()  # strong penalty on the left, as the path runs
 # about 40% of the time. (With the default grid every outer fold below keeps
 # the same number of neurons, and the mean R^2 changes by less than 1e-4.)
 #
-# Two kinds of warnings are silenced here: at weak penalties, where many
-# neurons are kept, the fine-tuning of a few folds stops at its iteration limit
-# (those points are far from the chosen one), and a fit that keeps no neuron
+# Two kinds of warnings are silenced here: at the weakest penalty, where many
+# neurons are kept, the training of a fold can stop at its iteration limit
+# (that point is far from the chosen one), and a fit that keeps no neuron
 # says so (here a plain linear model is a legitimate answer).
 
 X_diabetes, y_diabetes = load_diabetes(return_X_y=True)
@@ -335,9 +336,9 @@ print(
 # When to use which rule
 # ----------------------
 # - ``selection_rule="min"`` (the default) when the goal is prediction: it
-#   takes the ``alpha`` of the smallest estimated error. On a flat plateau,
-#   as in the matrix-sensing problem above, its choice among equivalent
-#   penalties is decided by noise, which is harmless for prediction.
+#   takes the ``alpha`` of the smallest estimated error, and the strongest
+#   penalty of a plateau where the kept columns, hence the fine-tuned models
+#   and their errors, do not change (the matrix-sensing problem above).
 # - ``selection_rule="1se"`` when the rank or width itself is what you want,
 #   or a smaller model is worth a little accuracy: it takes the smallest model
 #   whose error is within the noise of the best one, so a direction (or a
