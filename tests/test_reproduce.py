@@ -40,12 +40,14 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
-    """Run ``python -m skprune reproduce --quick`` once; return the output
-    directory, the claims table read back, and the printed lines."""
+    """Run ``python -m skprune reproduce --quick --n-jobs 2`` once; return the
+    output directory, the claims table read back, and the printed lines. Two
+    workers: the configurations then go through joblib as in the full run
+    (and take half the time once earlier tests have started the workers)."""
     out = tmp_path_factory.mktemp("reproduce") / "out"
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        main(["reproduce", "--quick", "--out", str(out)])
+        main(["reproduce", "--quick", "--out", str(out), "--n-jobs", "2"])
     return out, read_table(out / "claims.csv"), printed.getvalue().splitlines()
 
 
