@@ -52,13 +52,13 @@ ESTIMATORS = [
     # unpenalized linear term and intercept fit the checks' linear targets.
     # The sample-weight checks' random targets, with fewer samples than
     # features, run its fits to the iteration limit (2 s each at the default
-    # 1000), which 300 keeps cheap (the checks test the API).
-    QuadraticNetPruner(max_iter=300, refit_max_iter=300, random_state=0),
+    # 1000), which 100 keeps cheap (the checks test the API).
+    QuadraticNetPruner(max_iter=100, refit_max_iter=100, random_state=0),
     GroupLassoMatrixSensingCV(alphas=3, cv=2, random_state=0),
     # The checks' random targets have no quadratic structure: its paths run
-    # to the iteration limit, which 300 keeps cheap (the checks test the API).
+    # to the iteration limit, which 100 keeps cheap (the checks test the API).
     QuadraticNetPrunerCV(
-        4, alphas=3, cv=2, max_iter=300, refit_max_iter=300, random_state=0
+        4, alphas=3, cv=2, max_iter=100, refit_max_iter=100, random_state=0
     ),
 ]
 
