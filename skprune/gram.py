@@ -64,6 +64,10 @@ class GramStatistics:
         The machine epsilon of the measurements' dtype: the relative round-off
         of the numbers the sums were made of (the sums themselves are
         float64).
+    rank_one : bool
+        Whether the measurements are rank-one, ``S_i = x_i x_i^T``: the mean
+        feature is then the second moment of the ``x_i``, which the solvers
+        whiten (:meth:`GramLeastSquares.input_second_moments`).
     """
 
     n_features: int
@@ -75,6 +79,7 @@ class GramStatistics:
     weight_sum: float
     n_samples: int
     round_off: float
+    rank_one: bool = False
 
     @classmethod
     def compute(cls, operator, y, sample_weight=None) -> "GramStatistics":
@@ -125,6 +130,7 @@ class GramStatistics:
             weight_sum=float(np.sum(weights)),
             n_samples=n_samples,
             round_off=float(np.finfo(operator.dtype).eps),
+            rank_one=operator.rank_one,
         )
 
     def without(self, held_out: "GramStatistics") -> "GramStatistics":
@@ -142,6 +148,7 @@ class GramStatistics:
             weight_sum=self.weight_sum - held_out.weight_sum,
             n_samples=self.n_samples - held_out.n_samples,
             round_off=self.round_off,
+            rank_one=self.rank_one,
         )
 
     def aligned(self) -> "GramStatistics":
@@ -208,6 +215,7 @@ class GramLeastSquares:
         self._gram = gram if gram.flags.f_contiguous else gram.T
         self.n_features = d = statistics.n_features
         self.round_off = statistics.round_off
+        self._rank_one = statistics.rank_one
         first, second = np.triu_indices(d)
         # Positions of m's entries in vec(M), and in vec(M^T) (the same on the
         # diagonal); off the diagonal, K takes half of each entry.
@@ -282,10 +290,14 @@ class GramLeastSquares:
         return np.zeros(0), 0.0
 
     def input_second_moments(self) -> tuple:
-        """``(None, None)``: the statistics do not say whether the measurements
-        are rank-one, so the solvers see the factor as it is (no whitening, see
-        :mod:`skprune.whitening`), and there is no linear term."""
-        return None, None
+        """As :meth:`QuadraticLeastSquares.input_second_moments`: for rank-one
+        measurements the matrix of the mean feature, whose diagonal holds the
+        weighted means of ``x_a^2`` and whose other entries those of
+        ``2 x_a x_b`` halved, is the second moment of the ``x_i``; ``None``
+        otherwise, and for the linear term, which there is not."""
+        if not self._rank_one:
+            return None, None
+        return self._matrix(self._mean_feature), None
 
     def regress_along(self, model, directions, signs):
         """As :meth:`QuadraticLeastSquares.regress_along`, from the normal

@@ -67,6 +67,9 @@ class DenseSensing:
         The sensing matrices ``A_i``.
     """
 
+    #: The measurements are not rank-one (see :class:`RankOneSensing`).
+    rank_one = False
+
     def __init__(self, matrices: np.ndarray):
         n_samples, d, _ = matrices.shape
         self.n_samples, self.n_features = n_samples, d
@@ -164,6 +167,10 @@ class RankOneSensing:
         or a :class:`~skprune.design.RowDesign` whose rows ``x~_i`` (the
         standardized vectors of the network) are the vectors.
     """
+
+    #: The measurements are rank-one: the vectors' second moment exists (see
+    #: :mod:`skprune.whitening`).
+    rank_one = True
 
     def __init__(self, X):
         self.rows = X if isinstance(X, RowDesign) else RowDesign(X)

@@ -20,8 +20,9 @@ from skprune import QuadraticNetPruner
 from skprune.core import _ScaledObjective, estimate_scale
 from skprune.datafit import QuadraticLeastSquares
 from skprune.design import RowDesign
+from skprune.gram import GramLeastSquares, GramStatistics
 from skprune.penalty import SmoothGroupLasso
-from skprune.sensing import RankOneSensing
+from skprune.sensing import DenseSensing, RankOneSensing
 from skprune.whitening import WHITENING_FLOOR, whitening
 
 D = 6
@@ -143,6 +144,32 @@ def test_objective_in_whitened_variables(fit_intercept, sparse):
     ) + strength * naive_penalty(model.factor, beta)
     assert_allclose(value * scale.loss_at_zero, expected, rtol=1e-10)
     check_gradient(lambda z: objective(z)[0], gradient, x, rng)
+
+
+def test_the_gram_form_whitens_as_the_data_form():
+    """For weighted rank-one measurements the Gram statistics give the second
+    moment sum_i w_i x_i x_i^T / sum_i w_i written here, hence the data
+    form's whitening; for dense matrices neither form whitens."""
+    X, _ = correlated_inputs(150, [0.02, 0.1, 0.5, 1.0, 2.0, 6.0], seed=5)
+    rng = np.random.default_rng(6)
+    y = rng.standard_normal(len(X))
+    weights = rng.uniform(0.0, 3.0, len(X))
+    signs = np.array([1.0, -1.0])
+    data = QuadraticLeastSquares(RankOneSensing(X), y, sample_weight=weights)
+    gram = GramLeastSquares(GramStatistics.compute(data.operator, y, weights))
+    explicit = (X * weights[:, None]).T @ X / weights.sum()
+    assert_allclose(gram.input_second_moments()[0], explicit, rtol=1e-12)
+    assert_allclose(data.input_second_moments()[0], explicit, rtol=1e-12)
+    assert_allclose(
+        estimate_scale(gram, signs).factor_whitening.matrix,
+        estimate_scale(data, signs).factor_whitening.matrix,
+        rtol=1e-10,
+    )
+    matrices = rng.standard_normal((40, D, D))
+    dense = QuadraticLeastSquares(DenseSensing(matrices), y[:40])
+    dense_gram = GramLeastSquares(GramStatistics.compute(dense.operator, y[:40]))
+    assert estimate_scale(dense, signs).factor_whitening is None
+    assert estimate_scale(dense_gram, signs).factor_whitening is None
 
 
 def test_diabetes_fits_converge_within_the_default_limit():
