@@ -51,29 +51,14 @@ def _aligned(array):
     return array if data.flags.aligned else array.copy()
 
 
-def _fold_problem(estimator, X, y, sample_weight, train, test, statistics):
-    """The problem on the training part of a fold: with the Gram statistics
-    of all the data, those minus the held-out part's (an estimator with a Gram
-    form has no preprocessing, so its held-out datafit holds the held-out
-    measurements as they are); else resolved from the training rows."""
-    if statistics is None:
-        return estimator._resolve_problem(
-            _take(X, train), _take(y, train), _take(sample_weight, train)
-        )
-    weights = _take(sample_weight, test)
-    held_out = estimator._make_datafit(_take(X, test), _take(y, test), weights)
-    held_out = GramStatistics.compute(held_out.operator, held_out.y, weights)
-    return estimator._problem_of(GramLeastSquares(statistics.without(held_out)))
-
-
 def _fold_data(X, y, sample_weight, train, test, statistics) -> tuple:
     """What a fold's job receives: ``X``, ``y``, ``sample_weight`` and the
     fold's indices into them. In Gram form the statistics stand for the
-    training rows, so only the held-out rows go, indexed from zero (``train``
-    is then ``None``): a fifth of ``X`` for five folds, sent with the job,
-    where an ``X`` above a megabyte is memory-mapped by joblib for every
-    ``Parallel`` call, which cost up to 0.1 s each time (measured with two
-    worker processes)."""
+    training rows, so only the held-out rows go, all of them held out
+    (``train`` is then ``None``): a fifth of ``X`` for five folds, sent with
+    the job, where an ``X`` above a megabyte is memory-mapped by joblib for
+    every ``Parallel`` call, which cost up to 0.1 s each time (measured with
+    two worker processes)."""
     if statistics is None:
         return X, y, sample_weight, train, test
     return (
@@ -81,23 +66,37 @@ def _fold_data(X, y, sample_weight, train, test, statistics) -> tuple:
         _take(y, test),
         _take(sample_weight, test),
         None,
-        np.arange(len(test)),
+        slice(None),
     )
 
 
 def _fold_path(estimator, X, y, sample_weight, train, test, alphas, statistics):
-    """Run the path on the training part of a fold (see :func:`_fold_problem`
-    and :func:`_fold_data`); return the held-out mean squared error (weighted
-    when ``sample_weight`` is given) and the number of columns kept at each
-    strength."""
+    """Run the path on the training part of a fold (see :func:`_fold_data`);
+    return the held-out mean squared error (weighted when ``sample_weight``
+    is given) and the number of columns kept at each strength.
+
+    The problem on the training part is resolved from the training rows, or,
+    with the Gram statistics of all the data, has those minus the held-out
+    part's (an estimator with a Gram form has no preprocessing, so its
+    held-out datafit, made before any problem is resolved, holds the held-out
+    measurements as they are).
+    """
     X, y, sample_weight = _aligned(X), _aligned(y), _aligned(sample_weight)
     statistics = None if statistics is None else statistics.aligned()
     estimator = clone(estimator)  # its preprocessing is this fold's alone
-    problem = _fold_problem(estimator, X, y, sample_weight, train, test, statistics)
+    if statistics is None:
+        problem = estimator._resolve_problem(
+            _take(X, train), _take(y, train), _take(sample_weight, train)
+        )
+    held_out_weights = _take(sample_weight, test)
+    held_out = estimator._make_datafit(_take(X, test), _take(y, test), held_out_weights)
+    if statistics is not None:
+        held_out_statistics = GramStatistics.compute(
+            held_out.operator, held_out.y, held_out_weights
+        )
+        training = GramLeastSquares(statistics.without(held_out_statistics))
+        problem = estimator._problem_of(training)
     points = run_path(estimator, problem, alphas)
-    held_out = estimator._make_datafit(
-        _take(X, test), _take(y, test), _take(sample_weight, test)
-    )
     mse = [2.0 * held_out.value(point.tuned.model) for point in points]
     n_components = [int(point.pruning.support.sum()) for point in points]
     return np.array(mse), np.array(n_components)
