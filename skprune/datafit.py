@@ -238,7 +238,9 @@ class QuadraticLeastSquares:
         turns them into the solvers' change of variables."""
         n_samples = self.operator.n_samples
         weights = np.ones(n_samples) if self.weights is None else self.weights
-        vectors = self.operator.input_second_moment(weights)
+        vectors = None
+        if self.operator.rank_one:
+            vectors = self.operator.rows.weighted_gram(weights) / n_samples
         if self.linear_design is None:
             return vectors, None
         if vectors is not None and self.linear_design is self.operator.rows:

@@ -131,11 +131,6 @@ class DenseSensing:
             correlation += weighted @ block
         return residual, self._symmetric(correlation) @ U
 
-    def input_second_moment(self, weights):
-        """``None``: the measurements are not rank-one, so there are no input
-        vectors to whiten (see :mod:`skprune.whitening`)."""
-        return None
-
     def features(self, rows):
         """``A_i[a, a]`` on the diagonal and ``A_i[a, b] + A_i[b, a]`` above it,
         for the samples in ``rows``: shape ``(n_rows, d (d + 1) / 2)``."""
@@ -209,11 +204,6 @@ class RankOneSensing:
         residual += offset
         weighted = residual if weights is None else weights * residual
         return residual, self.adjoint_times(weighted, U, projections)
-
-    def input_second_moment(self, weights):
-        """``(1/n) sum_i w_i x_i x_i^T`` (``w`` the ``weights``), float64: the
-        second moment of the vectors, which :mod:`skprune.whitening` whitens."""
-        return self.rows.weighted_gram(weights) / self.n_samples
 
     def features(self, rows):
         """``x_ia^2`` on the diagonal and ``2 x_ia x_ib`` above it, for the
