@@ -119,11 +119,13 @@ def _correlation_eigh(matrix: np.ndarray, round_off: float):
     return np.where(np.abs(eigenvalues) <= level, 0.0, eigenvalues), eigenvectors
 
 
-def _top_eigenpairs(matrix: np.ndarray, round_off: float) -> dict:
-    """For each sign ``a`` in ``{+1, -1}``: the largest eigenvalue of
-    ``a * matrix`` and its eigenvector, from one eigendecomposition
-    (:func:`_correlation_eigh`)."""
-    eigenvalues, eigenvectors = _correlation_eigh(matrix, round_off)
+def _residual_top(datafit: Datafit, model: QuadraticModel) -> dict:
+    """For each sign ``a`` in ``{+1, -1}``: the largest eigenvalue of ``a C``
+    and its eigenvector, ``C`` the residual correlation at ``model``, from one
+    eigendecomposition (:func:`_correlation_eigh`)."""
+    eigenvalues, eigenvectors = _correlation_eigh(
+        datafit.residual_correlation(model), datafit.round_off
+    )
     return {
         1.0: (eigenvalues[-1], eigenvectors[:, -1]),
         -1.0: (-eigenvalues[0], eigenvectors[:, 0]),
@@ -142,7 +144,7 @@ def estimate_scale(
     """
     if start is None:
         start = unpenalized_model(datafit)
-    top = _top_eigenpairs(datafit.residual_correlation(start), datafit.round_off)
+    top = _residual_top(datafit, start)
     rho = max((top[sign][0] for sign in np.unique(signs)), default=0.0)
     eigenvalue, direction = max(top.values(), key=lambda pair: pair[0])
     curvature = datafit.curvature_along(direction)
@@ -296,7 +298,7 @@ class StageResult:
     residual_top : dict or None
         When training ended where no column can grow: the top eigenpairs of
         the residual correlation at ``model`` for each sign
-        (:func:`_top_eigenpairs`), which depend on the model alone, so a path
+        (:func:`_residual_top`), which depend on the model alone, so a path
         hands them to the next point's first saddle test; ``None`` otherwise.
     """
 
@@ -332,12 +334,6 @@ def why_unconverged(
     )
 
 
-def _residual_top(problem: Problem, model: QuadraticModel) -> dict:
-    """:func:`_top_eigenpairs` of the residual correlation at ``model``."""
-    datafit = problem.datafit
-    return _top_eigenpairs(datafit.residual_correlation(model), datafit.round_off)
-
-
 def _escape_step(
     problem: Problem, strength: float, model: QuadraticModel, top: dict | None = None
 ):
@@ -363,7 +359,7 @@ def _escape_step(
         return None  # rho = 0: no direction correlates with the residual
     datafit, penalty = problem.datafit, problem.penalty
     if top is None:
-        top = _residual_top(problem, model)
+        top = _residual_top(problem.datafit, model)
     squared_norms = np.sum(model.factor**2, axis=0)
     threshold = 0.5 * strength * penalty.column_curvature(squared_norms)
     best = None
@@ -477,7 +473,7 @@ def train(
             if verbose:
                 print(f"[train] saddle escape {n_escapes}: columns made orthogonal")
             continue
-        top = _residual_top(problem, model)
+        top = _residual_top(problem.datafit, model)
         escape = _escape_step(problem, strength, model, top)
         if escape is None:
             converged, final_top = run_converged, top
