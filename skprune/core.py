@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.linalg import eigh
+from scipy.optimize import minimize
 
 from .datafit import Datafit, QuadraticModel
 from .penalty import SmoothGroupLasso
@@ -671,14 +672,22 @@ def spectral_model(problem: Problem, alpha: float) -> QuadraticModel:
     candidates are the eigenvectors ``v_j`` of ``a C_c`` whose eigenvalue is
     positive and exceeds ``alpha`` times the largest over the signs in use
     (the rule by which a direction can grow under the penalty), at most as
-    many as there are columns of sign ``a``. Their sizes ``t_j`` solve the
-    weighted least squares of ``r`` on the columns ``a_j q_j``,
-    ``q_ij = v_j^T S_i v_j`` (all centered when the model has an intercept,
-    which then absorbs their mean; the datafit's ``regress_along``): exact
-    when the planted matrix has those eigenvectors. A direction with
-    ``t_j <= 0`` is left at zero. At ``alpha >= 1`` every column starts at
-    zero. Zero columns stay out of training's arithmetic until a saddle
-    escape lets one grow (see :func:`train`).
+    many as there are columns of sign ``a``. The column along ``v_j`` is
+    ``sqrt(t_j) v_j``, and the sizes ``t_j`` minimize the objective of
+    training restricted to these columns (:func:`_penalized_sizes`): the
+    loss, which is quadratic in ``t`` (the weighted least squares of ``r`` on
+    the columns ``a_j q_j``, ``q_ij = v_j^T S_i v_j``, all centered when the
+    model has an intercept, which then absorbs their mean; the datafit's
+    ``regress_along``), plus ``lambda R_beta``, which is
+    ``lambda sum_j t_j / sqrt(t_j + beta_abs)``, over ``t >= 0``. The
+    least-squares sizes alone are exact when the planted matrix has those
+    eigenvectors; the penalty then sets to zero the directions whose
+    least-squares size it does not support (noise directions that clear the
+    threshold only through the planted part's leakage into ``C_c``), which
+    training would otherwise spend its iterations shrinking, and shrinks the
+    others as training would. At ``alpha >= 1`` every column starts at zero.
+    Zero columns stay out of training's arithmetic until a saddle escape
+    lets one grow (see :func:`train`).
     """
     start, datafit = problem.start, problem.datafit
     factor = np.zeros((start.factor.shape[0], problem.signs.shape[0]))
@@ -698,18 +707,65 @@ def spectral_model(problem: Problem, alpha: float) -> QuadraticModel:
         ]
     if not picks:
         return QuadraticModel(factor, problem.signs, start.coef, start.intercept)
-    sizes, means = datafit.regress_along(
+    least_squares, curvature, means = datafit.regress_along(
         start,
         np.column_stack([direction for _, _, direction in picks]),
         np.array([sign for _, sign, _ in picks]),
     )
-    sizes = np.maximum(sizes, 0.0)
+    sizes = _penalized_sizes(
+        least_squares, curvature, problem.penalty, alpha * problem.lambda_max
+    )
     for (column, _, direction), size in zip(picks, sizes, strict=True):
         factor[:, column] = np.sqrt(size) * direction
     intercept = start.intercept - (
         float(means @ sizes) if datafit.fit_intercept else 0.0
     )
     return QuadraticModel(factor, problem.signs, start.coef, intercept)
+
+
+def _penalized_sizes(
+    least_squares: np.ndarray,
+    curvature: np.ndarray,
+    penalty: SmoothGroupLasso,
+    strength: float,
+) -> np.ndarray:
+    """The sizes ``t >= 0`` that minimize
+    ``(t - t_ls)^T H (t - t_ls) / 2 + strength * R(t)``, with ``R`` the
+    penalty of columns of squared norms ``t``
+    (:meth:`SmoothGroupLasso.of_squared_norms`), ``t_ls`` the
+    ``least_squares`` sizes and ``H`` their ``curvature``.
+
+    L-BFGS-B with the bounds ``t >= 0``, from ``max(t_ls, 0)``, in units where
+    the largest start is one and the objective is measured against the loss
+    that ``t_ls`` removes; ``R`` is concave in ``t``, so, as training, it finds
+    a local minimum. With ``strength = 0``, ``max(t_ls, 0)``.
+    """
+    start = np.maximum(least_squares, 0.0)
+    unit = np.max(start, initial=0.0)
+    if strength == 0 or unit == 0:
+        return start
+    objective_unit = max(
+        0.5 * least_squares @ curvature @ least_squares, np.finfo(float).tiny
+    )
+
+    def objective(scaled):
+        sizes = unit * scaled
+        gap = sizes - least_squares
+        slope = curvature @ gap
+        penalty_value, penalty_slope = penalty.of_squared_norms(sizes)
+        value = 0.5 * gap @ slope + strength * penalty_value
+        gradient = unit * (slope + strength * penalty_slope)
+        return value / objective_unit, gradient / objective_unit
+
+    result = minimize(
+        objective,
+        start / unit,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(0.0, None)] * start.size,
+        options={"ftol": 1e-10, "gtol": 1e-10},
+    )
+    return unit * result.x
 
 
 def start_model(

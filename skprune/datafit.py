@@ -213,6 +213,11 @@ class QuadraticLeastSquares:
         -------
         coefficients : ndarray of shape (n_directions,)
             The least-squares coefficients ``t_j``.
+        curvature : ndarray of shape (n_directions, n_directions)
+            The Hessian ``H`` of the loss in ``t``, the weighted Gram matrix
+            ``(1/n) sum_i s_i q_i q_i^T`` of those (centered) columns: the
+            loss at coefficients ``t`` exceeds its least-squares minimum by
+            ``(t - t_ls)^T H (t - t_ls) / 2``.
         means : ndarray of shape (n_directions,)
             The weighted means of the ``a_j q_j``: with an intercept, a change
             ``t`` of the coefficients moves it by ``-means . t``.
@@ -228,7 +233,9 @@ class QuadraticLeastSquares:
         if self.fit_intercept:
             design -= means
             target -= self.mean(target)
-        return self._least_squares_in_place(design, target), means
+        coefficients, triangle = self._least_squares_in_place(design, target)
+        curvature = triangle.T @ triangle / self.operator.n_samples
+        return coefficients, curvature, means
 
     def input_second_moments(self) -> tuple:
         """The weighted second moments ``(1/n) sum_i s_i x_i x_i^T`` of the
@@ -358,7 +365,8 @@ class QuadraticLeastSquares:
     ) -> np.ndarray:
         """The coefficients of the weighted least squares of ``target`` on the
         columns of ``design`` (float64, ``design`` in Fortran order), both
-        overwritten.
+        overwritten, and the triangle ``R`` of ``W^{1/2} design = Q R``
+        (``R^T R`` is the weighted Gram matrix of the columns).
 
         The rows are scaled by ``sqrt(s_i)`` in place, which turns the
         weighted problem into a plain one; ``design = Q R`` is factored in
@@ -386,7 +394,7 @@ class QuadraticLeastSquares:
             raise np.linalg.LinAlgError(f"dormqr failed (info={info})")
         rcond = np.finfo(float).eps * max(n_rows, n_columns)
         triangle = np.triu(factored[:top])
-        return np.linalg.lstsq(triangle, rotated[:top, 0], rcond=rcond)[0]
+        return np.linalg.lstsq(triangle, rotated[:top, 0], rcond=rcond)[0], triangle
 
 
 def _dot(a: np.ndarray, b: np.ndarray) -> float:

@@ -302,8 +302,8 @@ class GramLeastSquares:
     def regress_along(self, model, directions, signs):
         """As :meth:`QuadraticLeastSquares.regress_along`, from the normal
         equations: with ``m_j`` the coordinates of ``a_j v_j v_j^T``, the
-        Gram matrix of the columns is ``m_j^T G m_l`` and their correlation
-        with ``y - f`` is ``m_j . (h - G m)``."""
+        Gram matrix of the columns is ``m_j^T G m_l`` (the curvature) and their
+        correlation with ``y - f`` is ``m_j . (h - G m)``."""
         columns = np.column_stack(
             [
                 self._coordinates(direction[:, None], np.array([sign]))
@@ -314,7 +314,7 @@ class GramLeastSquares:
         target = self._moment - self._gram_times(coordinates)
         normal = self._scale * (columns.T @ (self._gram @ columns))
         coefficients = np.linalg.lstsq(normal, columns.T @ target, rcond=None)[0]
-        return coefficients, columns.T @ self._mean_feature
+        return coefficients, normal, columns.T @ self._mean_feature
 
 
 #: Median evaluations of the loss and gradient (``value_and_gradient``) that

@@ -44,11 +44,17 @@ class SmoothGroupLasso:
         """:meth:`value` and the gradient of the class docstring, from one
         computation of the squared column norms (the solvers ask for both at
         every step)."""
-        squared_norms = np.einsum("ij,ij->j", U, U)
+        value, slope = self.of_squared_norms(np.einsum("ij,ij->j", U, U))
+        return value, U * (2 * slope)
+
+    def of_squared_norms(self, squared_norms: np.ndarray) -> tuple[float, np.ndarray]:
+        """``R_beta`` as a function of the squared column norms ``s_j``, and its
+        derivative ``(s_j + 2 beta) / (2 (s_j + beta)^{3/2})`` with respect to
+        each (half of :meth:`column_curvature`)."""
         shifted = squared_norms + self.beta
         root = np.sqrt(shifted)
         value = float(np.sum(squared_norms / root))
-        return value, U * ((squared_norms + 2 * self.beta) / (shifted * root))
+        return value, (squared_norms + 2 * self.beta) / (2 * shifted * root)
 
     def column_curvature(self, squared_norms: np.ndarray) -> np.ndarray:
         """Factor ``(s + 2 beta) / (s + beta)^{3/2}`` of the gradient per column.

@@ -276,7 +276,9 @@ def test_regress_along_is_weighted_least_squares(kind, fit_intercept, weighted):
     ones when there is an intercept (which is what centering by weighted
     means does), rows scaled by sqrt(s_i); the third direction repeats the
     first, so the answer is the minimum-norm one. The means are the
-    columns' weighted means."""
+    columns' weighted means, and the curvature is the weighted Gram matrix
+    (1/sum s) sum_i s_i q_i q_i^T of the columns (centered by those means
+    with an intercept): the Hessian of the loss in the coefficients."""
     linear = "dense" if fit_intercept else "none"
     datafit, matrices, Z, y = make_problem(kind, linear, fit_intercept, seed=3)
     rng = np.random.default_rng(12)
@@ -295,7 +297,7 @@ def test_regress_along_is_weighted_least_squares(kind, fit_intercept, weighted):
     directions[:, 2] = directions[:, 0]
     signs = np.array([1.0, -1.0, 1.0])
 
-    coefficients, means = datafit.regress_along(model, directions, signs)
+    coefficients, curvature, means = datafit.regress_along(model, directions, signs)
 
     columns = np.column_stack(
         [
@@ -312,6 +314,9 @@ def test_regress_along_is_weighted_least_squares(kind, fit_intercept, weighted):
     assert_allclose(coefficients, expected[:3], rtol=1e-10, atol=1e-10)
     assert_allclose(coefficients[0], coefficients[2], rtol=1e-10)
     assert_allclose(means, np.average(columns, axis=0, weights=weights), rtol=1e-12)
+    centered = columns - (means if fit_intercept else 0.0)
+    gram = centered.T @ (weights[:, None] * centered) / weights.sum()
+    assert_allclose(curvature, gram, rtol=1e-10, atol=1e-12 * np.abs(gram).max())
 
 
 # -- the scaled penalized objective that the solvers minimize -----------------

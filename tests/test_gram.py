@@ -151,8 +151,10 @@ def test_gram_correlation_curvature_and_regression_equal_the_direct_ones(kind):
     expected = np.linalg.lstsq(
         root[:, None] * design, root * minus_residual, rcond=None
     )[0]
-    coefficients, means = datafit.regress_along(model, directions, signs)
+    coefficients, curvature, means = datafit.regress_along(model, directions, signs)
     assert_allclose(coefficients, expected, rtol=1e-8)
+    gram = design.T @ (weights[:, None] * design) / weights.sum()
+    assert_allclose(curvature, gram, rtol=RTOL)
     assert_allclose(means, np.average(design, axis=0, weights=weights), rtol=RTOL)
 
 

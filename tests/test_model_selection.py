@@ -527,8 +527,9 @@ def test_spectral_start_is_close_to_the_planted_matrix(sensing):
     """C_c = (1/n) sum (y_i - mean y) S_i estimates M* (Gaussian A_i) or 2 M*
     (rank-one x_i x_i^T, after centering removes tr(M*) I) with an error of
     order sqrt(r d / n) (the rate of a rank-r estimate from n measurements);
-    its top directions, sized by least squares, are within twice that of M*,
-    with exactly 3 sizeable columns, and the random start is tiny."""
+    its top directions, sized under the penalty (see the next test), are
+    within twice that of M*, every column off them exactly zero, and the
+    random start is tiny."""
     from sklearn.utils import check_random_state
 
     from skprune.core import random_model, spectral_model
@@ -545,9 +546,64 @@ def test_spectral_start_is_close_to_the_planted_matrix(sensing):
     eigenvalues = np.linalg.eigvalsh(centered)
     above = np.sum(eigenvalues > 0.05 * eigenvalues[-1])
     nonzero = np.sum(np.linalg.norm(start.factor, axis=0) > 0)
-    assert 3 <= nonzero <= above  # the rest exactly zero
+    assert 0 < nonzero <= above  # the rest exactly zero
     tiny = random_model(problem_, 1e-3, check_random_state(0))
     assert np.linalg.norm(tiny.factor) < 1e-2
+
+
+@pytest.mark.parametrize("sensing", SENSINGS)
+def test_spectral_sizes_minimize_the_penalized_objective_along_the_directions(
+    sensing,
+):
+    """The spectral start is sum_j t_j v_j v_j^T over the eigenvectors v_j of
+    C_c above alpha times its top eigenvalue (formed here from the explicit
+    A_i), with sizes t >= 0 at a stationary point of the naive objective of
+    training along them, F(t) = 1/(2n) sum_i (sum_j t_j v_j^T A_i v_j - y_i)^2
+    + lambda sum_j t_j / sqrt(t_j + beta_abs): by central differences dF/dt_j
+    vanishes where t_j > 0, and by forward differences it is not negative
+    where t_j = 0. The penalty acts: it zeroes directions of positive
+    least-squares size (numpy lstsq), and F is lower than at the clipped
+    least-squares sizes, the start's sizes before it."""
+    from skprune.core import spectral_model
+
+    X, y, _ = problem(sensing, 2)
+    alpha = 0.1
+    estimator = GroupLassoMatrixSensing(alpha=alpha)
+    problem_ = estimator._resolve_problem(*estimator._validate_fit_data(X, y, None))
+    start = spectral_model(problem_, alpha)
+    matrices = explicit_matrices(X)
+    eigenvalues, vectors = np.linalg.eigh(
+        np.einsum("n,nab->ab", y - y.mean(), matrices) / len(y)
+    )
+    directions = vectors[:, eigenvalues > alpha * eigenvalues[-1]]
+    gram = start.factor @ start.factor.T
+    sizes = np.einsum("aj,ab,bj->j", directions, gram, directions)
+    assert_allclose(gram, (directions * sizes) @ directions.T, atol=1e-10)
+    zero = np.abs(sizes) <= 1e-12 * sizes.max()  # v^T U U^T v to round-off
+    assert np.all(sizes[~zero] > 0)
+    sizes[zero] = 0.0
+
+    measurements = np.einsum("aj,nab,bj->nj", directions, matrices, directions)
+    strength, beta = alpha * problem_.lambda_max, problem_.penalty.beta
+
+    def objective(t):
+        loss = 0.5 * np.mean((measurements @ t - y) ** 2)
+        return loss + strength * np.sum(t / np.sqrt(t + beta))
+
+    step = 1e-6 * sizes.max()
+    slope_unit = objective(np.zeros_like(sizes)) / sizes.max()
+    for j in range(sizes.size):
+        bump = np.zeros_like(sizes)
+        bump[j] = step
+        if sizes[j] > 0:
+            slope = (objective(sizes + bump) - objective(sizes - bump)) / (2 * step)
+            assert abs(slope) <= 1e-5 * slope_unit, (j, slope)
+        else:
+            slope = (objective(sizes + bump) - objective(sizes)) / step
+            assert slope >= -1e-5 * slope_unit, (j, slope)
+    least_squares = np.linalg.lstsq(measurements, y, rcond=None)[0]
+    assert np.any((least_squares > 0) & (sizes == 0))
+    assert objective(sizes) < objective(np.maximum(least_squares, 0.0))
 
 
 @pytest.mark.parametrize("sensing", SENSINGS)
