@@ -17,6 +17,7 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
+from skprune import solvers
 from skprune.core import _ScaledObjective, estimate_scale
 from skprune.datafit import QuadraticLeastSquares, QuadraticModel
 from skprune.design import BLOCK_ROWS, RowDesign
@@ -412,6 +413,33 @@ def test_solver_reports_non_convergence(solver):
     assert not result.converged
     assert result.n_iter == 2
     assert np.linalg.norm(result.x - x_star) > 1e-3
+
+
+def test_lbfgs_restarts_without_evaluating_their_start_again(monkeypatch):
+    """With tol = 0.5 L-BFGS stops after an iteration that lowers
+    f = ||x - c||^2 / 2 (f near 100 at the start) by less than half of f,
+    while the gradient is far above sqrt(tol): it restarts from where it
+    stopped, up to max_restarts = 3 times. Every restart starts at a point
+    already evaluated, so no point is evaluated twice: the objective is
+    called at distinct points only, in more than one run of scipy's
+    L-BFGS-B."""
+    center = np.arange(1.0, 5.0)
+    points, runs = [], []
+    run = solvers.minimize
+    monkeypatch.setattr(
+        solvers,
+        "minimize",
+        lambda *args, **kwargs: runs.append(1) or run(*args, **kwargs),
+    )
+
+    def objective(x):
+        points.append(x.copy())
+        return 0.5 * float((x - center) @ (x - center)), x - center
+
+    result = lbfgs(objective, np.zeros(4), max_iter=100, tol=0.5)
+    distinct = {tuple(point) for point in points}
+    assert len(distinct) == len(points)
+    assert len(runs) >= 2 and result.n_iter >= len(runs)
 
 
 def test_gradient_descent_stops_at_a_stationary_start():
