@@ -211,7 +211,17 @@ def resolve_problem(datafit: Datafit, signs: np.ndarray, beta: float) -> Problem
 
 
 class _ScaledObjective:
-    """The objective ``L + strength * R`` as a function of one scaled flat vector.
+    """The objective ``L + strength * R~`` as a function of one scaled flat vector.
+
+    ``R~`` is the penalty at its best rotation of each sign's columns
+    (:meth:`SmoothGroupLasso.least_over_rotations`): ``L`` depends on the
+    columns of sign ``a`` only through ``U_a U_a^T``, so ``L + strength * R~``
+    is ``L + strength * R`` minimized over those rotations, and it equals it
+    where each sign's columns are orthogonal (:func:`_orthogonal_columns`
+    rotates them so). Training minimizes it: the directions in which only the
+    rotation changes, along which ``F`` itself curves as little as the
+    penalty's strength, are exactly flat, and the solver no longer has to
+    travel them.
 
     The vector holds ``V``, ``v`` and ``c`` with ``U = sqrt(sigma) W_x V``,
     ``coef = t W_z v`` and ``intercept = t c`` (``t`` the ``target_scale``,
@@ -266,7 +276,9 @@ class _ScaledObjective:
             self.datafit.value_and_gradient(model)
         )
         if self.strength > 0:
-            penalty, grad_penalty = self.penalty.value_and_gradient(model.factor)
+            penalty, grad_penalty = self.penalty.least_over_rotations(
+                model.factor, self.signs
+            )
             value += self.strength * penalty
             grad_factor = grad_factor + self.strength * grad_penalty
         # W is symmetric: the chain rule multiplies the gradients by W too.
@@ -396,22 +408,22 @@ def train(
     start_top: dict | None = None,
     verbose: int = 0,
 ) -> StageResult:
-    """Minimize ``L + strength * R_beta`` from ``model`` to a second-order point.
+    """Minimize ``F = L + strength * R_beta`` from ``model`` to a second-order
+    point.
 
-    ``strength`` is the absolute penalty ``lambda``. Runs L-BFGS; when it stops
-    before ``max_iter`` (converged, or stalled after its restarts), escapes
-    the two kinds of saddle that gradient steps leave slowly, and runs L-BFGS
-    again from there, within ``max_iter`` iterations and ``k`` escapes in all
-    (running out of either is reported as not converged):
-
-    - columns of one sign that are not orthogonal: rotating them to be
-      orthogonal (:func:`_orthogonal_columns`) keeps the loss and lowers the
-      penalty; taken when it lowers ``F`` by more than ``sqrt(tol)``
-      relative, the precision to which L-BFGS counts a point as stationary
-      (smaller gains would only restart L-BFGS for nothing); a direction
-      split over two parallel columns would otherwise be kept as two;
-    - a column that could still grow: the smallest column of some sign, if
-      :func:`_escape_step` finds a step along which ``F`` curves down.
+    ``strength`` is the absolute penalty ``lambda``. Runs L-BFGS on ``F``
+    minimized over rotations of each sign's columns (:class:`_ScaledObjective`)
+    and rotates the result to orthogonal columns (:func:`_orthogonal_columns`),
+    where the two objectives agree; a direction split over two parallel
+    columns is thereby merged into one. Without a penalty (``strength = 0``)
+    every rotation is as good and the columns are left as L-BFGS leaves them:
+    how their norms spread is the theory's negative result. When L-BFGS stops
+    before ``max_iter`` (converged, or stalled after its restarts), it escapes
+    the saddle that gradient steps leave slowly, a column that could still
+    grow (the smallest column of some sign, if :func:`_escape_step` finds a
+    step along which ``F`` curves down), and runs L-BFGS again from there,
+    within ``max_iter`` iterations and ``k`` escapes in all (running out of
+    either is reported as not converged).
 
     ``escape_first`` checks before the first run too: for a start that was
     trained at a stronger penalty, whose columns at zero may already be able
@@ -454,6 +466,8 @@ def train(
                 report=_iteration_printer("train", objective, n_iter, verbose),
             )
             model = _with_live_columns(model, live, objective.model(result.x))
+            if strength > 0:  # the representative on which F and its R~ agree
+                model = _orthogonal_columns(model)
             curve.extend(result.objective_curve)
             n_iter += result.n_iter
             run_converged = result.converged
@@ -462,18 +476,9 @@ def train(
             run_converged = True
         if n_iter >= max_iter:
             break
-        rotated = _orthogonal_columns(model)
-        lowered = strength * (
-            problem.penalty.value(model.factor) - problem.penalty.value(rotated.factor)
-        )
-        if lowered > np.sqrt(tol) * max(abs(curve[-1]), 1.0) * objective_scale:
-            if n_escapes >= model.factor.shape[1]:
-                break
-            model = rotated  # the same U D U^T at a lower penalty: train on
-            n_escapes += 1
-            if verbose:
-                print(f"[train] saddle escape {n_escapes}: columns made orthogonal")
-            continue
+            model = _with_live_columns(model, live, objective.model(result.x))
+            if strength > 0:  # the representative on which F and its R~ agree
+                model = _orthogonal_columns(model)
         top = _residual_top(problem.datafit, model)
         escape = _escape_step(problem, strength, model, top)
         if escape is None:

@@ -161,10 +161,12 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
     n_iter_ : int
         Iterations of the training stage.
     n_saddle_escapes_ : int
-        Saddle escapes of training: a column pushed out of zero, or the
-        columns of one sign rotated to be orthogonal.
+        Saddle escapes of training: a column pushed out of zero.
     objective_curve_ : ndarray
-        ``F`` at the start and after every training iteration (each L-BFGS run
+        ``F`` minimized over rotations of each sign's columns (see the user
+        guide, section 4; never above ``F``, and equal to it at the trained
+        model, whose columns are rotated to be orthogonal) at the start and
+        after every training iteration (each L-BFGS run
         after a saddle escape records its start too).
     refit_n_iter_ : int
         Iterations of the last fine-tuning.

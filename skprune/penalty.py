@@ -47,6 +47,36 @@ class SmoothGroupLasso:
         value, slope = self.of_squared_norms(np.einsum("ij,ij->j", U, U))
         return value, U * (2 * slope)
 
+    def least_over_rotations(
+        self, U: np.ndarray, signs: np.ndarray
+    ) -> tuple[float, np.ndarray]:
+        r"""The smallest penalty of ``U`` over rotations of the columns of each
+        sign, and its gradient.
+
+        For the columns ``U_a`` of sign ``a``, with
+        ``U_a^T U_a = V diag(s) V^T``,
+
+        .. math::
+
+            \tilde R_\beta(U) = \sum_a \sum_i \frac{s_i}{\sqrt{s_i + \beta}}
+            = \sum_a \min_{Q_a^T Q_a = I} R_\beta(U_a Q_a),
+
+        the penalty of the orthogonal columns ``U_a V`` (squared norms ``s``):
+        the squared norms of any other rotation are majorized by ``s``
+        (Schur-Horn) and ``R_beta`` is a sum of one concave function of each, so
+        no rotation has a smaller penalty. It is a spectral function of the
+        Gram matrix ``G`` of the columns with the entries between columns of
+        different signs set to zero (block diagonal, one block per sign),
+        differentiable with gradient ``2 U r'(G)`` (``r(s) = s / sqrt(s + beta)``
+        applied to the eigenvalues of ``G``), from one symmetric eigensolve;
+        it equals ``R_beta(U)`` wherever each sign's columns are orthogonal.
+        """
+        gram = U.T @ U
+        gram[signs[:, None] != signs[None, :]] = 0.0
+        squared, rotation = np.linalg.eigh(gram)
+        value, slope = self.of_squared_norms(np.maximum(squared, 0.0))
+        return value, 2.0 * U @ ((rotation * slope) @ rotation.T)
+
     def of_squared_norms(self, squared_norms: np.ndarray) -> tuple[float, np.ndarray]:
         """``R_beta`` as a function of the squared column norms ``s_j``, and its
         derivative ``(s_j + 2 beta) / (2 (s_j + beta)^{3/2})`` with respect to

@@ -172,10 +172,12 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
     n_iter_ : int
         Iterations of the training stage.
     n_saddle_escapes_ : int
-        Saddle escapes of training: a neuron pushed out of zero, or the
-        neurons of one output sign rotated to be orthogonal.
+        Saddle escapes of training: a neuron pushed out of zero.
     objective_curve_ : ndarray
-        ``F`` at the start and after every training iteration.
+        ``F`` minimized over rotations of each sign's columns (see the user
+        guide, section 4; never above ``F``, and equal to it at the trained
+        model, whose columns are rotated to be orthogonal) at the start and
+        after every training iteration.
     refit_n_iter_ : int
         Iterations of the last fine-tuning.
     refit_loss_curve_ : ndarray

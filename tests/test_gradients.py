@@ -55,6 +55,18 @@ def naive_penalty(U, beta):
     )  # one column at a time
 
 
+def naive_penalty_over_rotations(U, signs, beta):
+    """The penalty of each sign's columns rotated to be orthogonal: U_a Q with
+    Q the right singular vectors of U_a (numpy's SVD), whose columns have the
+    squared singular values of U_a as squared norms."""
+    total = 0.0
+    for sign in np.unique(signs):
+        block = U[:, signs == sign]
+        _, _, right = np.linalg.svd(block, full_matrices=False)
+        total += naive_penalty(block @ right.T, beta)
+    return total
+
+
 @pytest.mark.parametrize("beta", [1e-4, 1e-2, 1.0])
 def test_penalty_value_matches_column_loop(beta):
     """value is sum_j ||u_j||^2 / sqrt(||u_j||^2 + beta), columns looped."""
@@ -73,6 +85,48 @@ def test_penalty_gradient_finite_differences(beta):
     value, gradient = penalty.value_and_gradient(U)
     assert_allclose(value, naive_penalty(U, beta), rtol=1e-12)
     check_gradient(penalty.value, gradient, U, rng)
+
+
+@pytest.mark.parametrize("beta", [1e-4, 1e-2, 1.0])
+def test_penalty_least_over_rotations(beta):
+    """least_over_rotations, for columns of both signs (more columns of one
+    sign than rows, so that its Gram matrix is singular): the naive penalty
+    of each sign's columns rotated to be orthogonal by numpy's SVD; no more
+    than the penalty of the columns as they are or of 100 random rotations
+    of each sign's columns; the plain penalty where the columns are already
+    orthogonal; a gradient that matches central differences; and columns of
+    one sign only, one of them zero, give that zero column a zero
+    gradient."""
+    rng = np.random.default_rng(5)
+    d = 3
+    signs = np.array([1.0, -1.0, 1.0, 1.0, -1.0, 1.0])
+    U = rng.standard_normal((d, signs.size)) * np.array([1e-2, 0.1, 1, 3, 1, 0.5])
+    blocks = [np.flatnonzero(signs == sign) for sign in (-1.0, 1.0)]
+    penalty = SmoothGroupLasso(beta)
+    value, gradient = penalty.least_over_rotations(U, signs)
+    assert_allclose(value, naive_penalty_over_rotations(U, signs, beta), rtol=1e-10)
+    assert value <= naive_penalty(U, beta) + 1e-12
+    for _ in range(100):
+        rotated = U.copy()
+        for columns in blocks:
+            q, _ = np.linalg.qr(rng.standard_normal((columns.size,) * 2))
+            rotated[:, columns] = U[:, columns] @ q
+        assert value <= naive_penalty(rotated, beta) + 1e-12
+    check_gradient(
+        lambda V: penalty.least_over_rotations(V, signs)[0], gradient, U, rng
+    )
+
+    orthogonal, _ = np.linalg.qr(rng.standard_normal((d, d)))
+    orthogonal *= np.array([0.2, 1.0, 2.5])
+    one_sign = np.ones(d)
+    assert_allclose(
+        penalty.least_over_rotations(orthogonal, one_sign)[0],
+        naive_penalty(orthogonal, beta),
+        rtol=1e-12,
+    )
+    with_zero = np.column_stack([orthogonal[:, :2], np.zeros(d)])
+    _, gradient = penalty.least_over_rotations(with_zero, one_sign)
+    assert_allclose(gradient[:, 2], 0.0, atol=1e-14)
 
 
 def test_penalty_near_zero_is_quadratic():
@@ -334,9 +388,10 @@ def test_regress_along_is_weighted_least_squares(kind, fit_intercept, weighted):
 )
 @pytest.mark.parametrize("alpha", [0.0, 0.3])
 def test_scaled_objective(kind, linear, fit_intercept, alpha):
-    """_ScaledObjective: value * objective_scale == L + alpha * R (naive
-    formulas) at the decoded model, flatten/model round-trip, and its gradient
-    in the scaled variables matches central differences."""
+    """_ScaledObjective: value * objective_scale == L + alpha * R~ (naive
+    formulas; R~ the penalty after rotating each sign's columns to be
+    orthogonal) at the decoded model, flatten/model round-trip, and its
+    gradient in the scaled variables matches central differences."""
     datafit, matrices, Z, y = make_problem(kind, linear, fit_intercept, seed=4)
     beta = 0.05
     penalty = SmoothGroupLasso(beta)
@@ -348,7 +403,7 @@ def test_scaled_objective(kind, linear, fit_intercept, alpha):
         model = objective.model(x)
         return naive_loss(
             matrices, Z, y, model.factor, MIXED_SIGNS, model.coef, model.intercept
-        ) + alpha * naive_penalty(model.factor, beta)
+        ) + alpha * naive_penalty_over_rotations(model.factor, MIXED_SIGNS, beta)
 
     x = rng.standard_normal(D * K + datafit.n_linear + int(fit_intercept))
     model = objective.model(x)

@@ -322,17 +322,24 @@ def test_cv_results_do_not_depend_on_n_jobs(Estimator):
 
 
 def test_warm_start_continues_from_the_previous_trained_factor():
-    """A strong penalty finds the top direction only; continuing at a weak one
-    from there finds all three, as well as the oracle, in fewer training
-    iterations than a cold start at the weak penalty."""
+    """A user's loop over decreasing alphas with warm_start: the strong
+    penalty finds the top direction only; each fit continues from the
+    previous trained factor, the weakest finds all three, as well as the
+    oracle, and the loop trains in fewer iterations in all than the same fits
+    from scratch (46 against 67 when this was written)."""
     X, y, U_star = problem("gaussian", 1)
-    model = GroupLassoMatrixSensing(alpha=0.5, warm_start=True, random_state=0)
-    model.fit(X, y)
-    assert model.n_components_ == 1
-    model.set_params(alpha=0.03).fit(X, y)
-    cold = GroupLassoMatrixSensing(alpha=0.03, random_state=0).fit(X, y)
+    alphas = [0.5, 0.3, 0.2, 0.1, 0.05, 0.03]
+    model = GroupLassoMatrixSensing(warm_start=True, random_state=0)
+    warm_iterations = cold_iterations = 0
+    for alpha in alphas:
+        model.set_params(alpha=alpha).fit(X, y)
+        if alpha == alphas[0]:
+            assert model.n_components_ == 1
+        warm_iterations += model.n_iter_
+        cold = GroupLassoMatrixSensing(alpha=alpha, random_state=0).fit(X, y)
+        cold_iterations += cold.n_iter_
     assert model.n_components_ == 3
-    assert model.n_iter_ < cold.n_iter_
+    assert warm_iterations < cold_iterations
     V_oracle, _ = oracle("gaussian", 1)
     assert (
         relative_error(model.components_.T, U_star)

@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose
 from sklearn.datasets import load_diabetes
 from sklearn.exceptions import ConvergenceWarning
-from test_gradients import check_gradient, naive_loss, naive_penalty
+from test_gradients import check_gradient, naive_loss, naive_penalty_over_rotations
 
 from skprune import QuadraticNetPruner
 from skprune.core import _ScaledObjective, estimate_scale
@@ -116,7 +116,8 @@ def test_no_whitening_where_it_would_not_pay(moment):
 @pytest.mark.parametrize("sparse", [False, True])
 def test_objective_in_whitened_variables(fit_intercept, sparse):
     """With correlated inputs, the objective the solvers see decodes to the
-    naive loss plus penalty, round-trips through flatten, and its gradient in
+    naive loss plus penalty (of each sign's columns rotated to be
+    orthogonal), round-trips through flatten, and its gradient in
     the whitened variables matches central differences; the network's linear
     design (the same rows) gets the same whitening."""
     X, _ = correlated_inputs(80, [0.02, 0.1, 0.5, 1.0, 2.0, 6.0], seed=2)
@@ -141,7 +142,7 @@ def test_objective_in_whitened_variables(fit_intercept, sparse):
     value, gradient = objective(x)
     expected = naive_loss(
         matrices, X, y, model.factor, signs, model.coef, model.intercept
-    ) + strength * naive_penalty(model.factor, beta)
+    ) + strength * naive_penalty_over_rotations(model.factor, signs, beta)
     assert_allclose(value * scale.loss_at_zero, expected, rtol=1e-10)
     check_gradient(lambda z: objective(z)[0], gradient, x, rng)
 
