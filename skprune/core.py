@@ -587,6 +587,23 @@ def prune(model: QuadraticModel, prune_threshold, penalty: SmoothGroupLasso) -> 
 #: the loss reached, while a round ends below this fraction of its unit.
 REFINE_FACTOR = 1e-2
 
+#: ... unless the round's resolution, ``tol`` times its unit, is already below
+#: this fraction of the statistical excess loss (:func:`_statistical_excess`).
+STATISTICAL_FRACTION = 1e-3
+
+
+def _statistical_excess(loss: float, model: QuadraticModel, datafit: Datafit):
+    """About how far the loss of the truth lies above that of a least-squares
+    fit of the ``p`` parameters of ``model`` to ``n`` noisy samples, given the
+    fit's ``loss``: ``loss * p / (n - p)`` (for noise of variance ``v`` the
+    fit's loss is about ``v (n - p) / (2 n)`` and the excess ``v p / (2 n)``);
+    zero when ``p >= n``, where no noise level can be read off the loss."""
+    n_parameters = model.factor.size + model.coef.size + int(datafit.fit_intercept)
+    n_samples = datafit.n_samples
+    if n_samples <= n_parameters:
+        return 0.0
+    return loss * n_parameters / (n_samples - n_parameters)
+
 
 def fine_tune(
     datafit: Datafit,
@@ -611,12 +628,15 @@ def fine_tune(
     pruning a trained model often starts far below the loss of ``U = 0``
     already), until a round ends above that fraction of its unit, the loss
     is below ``tol^2`` times the loss of ``U = 0`` (a relative residual below
-    ``tol``), or ``max_iter`` iterations are spent. Noisy data that the model
-    fits well stop after two rounds, the second measuring the optimization
-    error against the noise level, so that it stays well below the
-    statistical error; data fit loosely (a loss above a hundredth of that of
-    ``U = 0``) stop after one; noiseless data converge to the planted matrix,
-    at the linear rate.
+    ``tol``), ``max_iter`` iterations are spent, or the round's resolution,
+    ``tol`` times its unit, is below ``STATISTICAL_FRACTION`` times the
+    statistical excess loss that the loss reached implies
+    (:func:`_statistical_excess`): the optimization error is then far below
+    the statistical one. Noisy data that the model fits well stop after one
+    round when the samples are few for the parameters, as at ``n = 5 d r``,
+    and after two when they are many; data fit loosely (a loss above a
+    hundredth of that of ``U = 0``) stop after one; noiseless data converge to
+    the planted matrix, at the linear rate.
     """
     run = get_solver(solver)
     tol = attainable_tol(tol, datafit)
@@ -645,7 +665,12 @@ def fine_tune(
         # running out of iterations makes it unconverged.
         converged = result.converged or (refining and n_iter < max_iter)
         reached = float(round_curve[-1])
-        if reached <= floor or not 0 < reached <= REFINE_FACTOR * unit:
+        if (
+            reached <= floor
+            or not 0 < reached <= REFINE_FACTOR * unit
+            or tol * unit
+            <= STATISTICAL_FRACTION * _statistical_excess(reached, model, datafit)
+        ):
             break
         unit, refining = reached, True
     return StageResult(model, np.asarray(curve), n_iter, converged)

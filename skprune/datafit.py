@@ -44,6 +44,7 @@ class Datafit(Protocol):
 
     n_features: int
     n_linear: int
+    n_samples: int
     fit_intercept: bool
     round_off: float
 
@@ -136,6 +137,11 @@ class QuadraticLeastSquares:
     @property
     def n_linear(self) -> int:
         return 0 if self.linear_design is None else self.linear_design.shape[1]
+
+    @property
+    def n_samples(self) -> int:
+        """The number of samples (rows), whatever their weights."""
+        return self.operator.n_samples
 
     def _add_unpenalized_part(self, model, values: np.ndarray) -> np.ndarray:
         """Add ``z_i . coef + intercept`` to ``values`` in place; return them."""

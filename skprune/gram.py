@@ -214,6 +214,7 @@ class GramLeastSquares:
         gram = statistics.gram
         self._gram = gram if gram.flags.f_contiguous else gram.T
         self.n_features = d = statistics.n_features
+        self.n_samples = statistics.n_samples
         self.round_off = statistics.round_off
         self._rank_one = statistics.rank_one
         first, second = np.triu_indices(d)
