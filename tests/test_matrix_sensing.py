@@ -205,27 +205,39 @@ def test_default_fine_tuning_meets_documented_stopping_rule(sensing, seed):
 
 
 @pytest.mark.parametrize(
-    "sensing, n_samples, seed",
+    "sensing, d, n_samples, noise, seed, slack",
     [
-        ("gaussian", 300, 0),
-        ("gaussian", 300, 1),
-        ("gaussian", 300, 2),
-        ("rank_one", 3000, 0),
+        ("gaussian", 10, 300, 0.01, 0, 1.01),
+        ("gaussian", 10, 300, 0.01, 1, 1.01),
+        ("gaussian", 10, 300, 0.01, 2, 1.01),
+        ("rank_one", 10, 3000, 0.01, 0, 1.01),
+        ("gaussian", 30, 450, 0.1, 0, 1.005),
+        ("gaussian", 30, 450, 0.1, 1, 1.005),
+        ("gaussian", 10, 150, 0.1, 1, 1.005),
+        ("rank_one", 20, 600, 0.3, 0, 1.005),
     ],
 )
-def test_fine_tuning_stops_below_the_statistical_error(sensing, n_samples, seed):
-    """Low noise (0.01), d = 10, rank 3: the default fit's error against M* is
-    within 1% of the rank-r oracle's (skprune/_oracles.py), so fine-tuning's
-    optimization error is far below the statistical one. These four fits
-    stopped 1.2% to 11% above the oracle's error when fine-tuning refined only
-    after a round that itself lowered the loss 100 times (a pruned start is
-    already far below the loss of U = 0, so it ran a single round, in units
-    of that loss)."""
+def test_fine_tuning_stops_below_the_statistical_error(
+    sensing, d, n_samples, noise, seed, slack
+):
+    """Rank 3: the default fit's error against M* is within ``slack`` of the
+    rank-r oracle's (skprune/_oracles.py), so fine-tuning's optimization error
+    is far below the statistical one.
+
+    Low noise (0.01, d = 10): these four fits stopped 1.2% to 11% above the
+    oracle's error when fine-tuning refined only after a round that itself
+    lowered the loss 100 times (a pruned start is already far below the loss
+    of U = 0, so it ran a single round, in units of that loss); with the
+    statistical stop at a tenth instead of a thousandth of the statistical
+    excess loss, three of them end more than 1% above it. Few samples per
+    parameter (n = 5 d r, noise 0.1 and 0.3): fine-tuning stops after one
+    round, its resolution a thousandth of the statistical excess, within 0.5%
+    (two rounds moved these errors by at most 0.11%)."""
     X, y, U_star = make_matrix_sensing(
         n_samples,
-        10,
+        d,
         3,
-        noise=0.01,
+        noise=noise,
         sensing=sensing,
         random_state=seed,
         return_factor=True,
@@ -234,7 +246,7 @@ def test_fine_tuning_stops_below_the_statistical_error(sensing, n_samples, seed)
     model = GroupLassoMatrixSensing(random_state=0).fit(X, y)
     assert model.n_components_ == 3
     error = relative_error(model.components_.T, U_star)
-    assert error <= 1.01 * relative_error(V_oracle, U_star)
+    assert error <= slack * relative_error(V_oracle, U_star)
 
 
 @pytest.mark.parametrize("seed", SEEDS)

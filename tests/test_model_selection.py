@@ -678,40 +678,6 @@ def test_statistical_excess_is_that_of_least_squares():
     assert _statistical_excess(1.0, model, few) == 0.0
 
 
-@pytest.mark.parametrize(
-    "sensing, d, n_samples, noise, seed",
-    [
-        ("gaussian", 30, 450, 0.1, 0),
-        ("gaussian", 30, 450, 0.1, 1),
-        ("gaussian", 10, 150, 0.1, 1),
-        ("rank_one", 20, 600, 0.3, 0),
-    ],
-)
-def test_fine_tuning_at_the_statistical_precision_keeps_the_oracle_error(
-    sensing, d, n_samples, noise, seed
-):
-    """Noisy fits with few samples per parameter (n = 5 d r), where fine-tuning
-    stops once its resolution is a thousandth of the statistical excess loss:
-    the error against M* is within 0.5% of the rank-r oracle's
-    (skprune/_oracles.py, converged). These fits refined a second round before
-    (twice the fine-tuning iterations) for errors that differ by at most
-    0.11%."""
-    X, y, U_star = make_matrix_sensing(
-        n_samples,
-        d,
-        3,
-        noise=noise,
-        sensing=sensing,
-        random_state=seed,
-        return_factor=True,
-    )
-    V_oracle, _ = rank_r_least_squares(X, y, 3, seed)
-    model = GroupLassoMatrixSensing(random_state=0).fit(X, y)
-    assert model.n_components_ == 3
-    error = relative_error(model.components_.T, U_star)
-    assert error <= 1.005 * relative_error(V_oracle, U_star)
-
-
 def test_noise_stops_fine_tuning_at_the_statistical_error():
     """With noise the refinement stops after a round or two: the error is the
     oracle's (the statistical error), reached in few iterations."""
