@@ -322,9 +322,9 @@ class GramLeastSquares:
 #: a fit, a fine-tuning alone and each strength of a path make on the
 #: planted problems of ``benchmarks/bench_precompute.py``. Ill-posed problems
 #: (``n`` near ``d r``) make 3 to 10 times more.
-EVALUATIONS_PER_FIT = 38
-EVALUATIONS_PER_FINE_TUNE = 9
-EVALUATIONS_PER_ALPHA = 19
+EVALUATIONS_PER_FIT = 32
+EVALUATIONS_PER_FINE_TUNE = 20
+EVALUATIONS_PER_ALPHA = 14
 
 #: Seconds per unit of work with one BLAS thread, measured by
 #: ``benchmarks/bench_precompute.py`` (x86_64, 2 shared cores): one
