@@ -66,6 +66,7 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         "refit_solver": [StrOptions(set(SOLVERS))],
         "init": [StrOptions({"spectral", "random"})],
         "init_scale": [Interval(Real, 0, None, closed="neither")],
+        "modulo_rotations": ["boolean"],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -84,6 +85,7 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         refit_solver="lbfgs",
         init="spectral",
         init_scale=1e-3,
+        modulo_rotations=True,
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -98,6 +100,7 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         self.refit_solver = refit_solver
         self.init = init
         self.init_scale = init_scale
+        self.modulo_rotations = modulo_rotations
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
@@ -221,6 +224,7 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             max_iter=self.max_iter,
             tol=self.tol,
             escape_first=self._warm,
+            modulo_rotations=self.modulo_rotations,
             verbose=self.verbose,
         )
         self.stage_times_ = {"train": perf_counter() - clock}

@@ -221,7 +221,8 @@ class _ScaledObjective:
     rotates them so). Training minimizes it: the directions in which only the
     rotation changes, along which ``F`` itself curves as little as the
     penalty's strength, are exactly flat, and the solver no longer has to
-    travel them.
+    travel them. With ``modulo_rotations=False`` the objective is
+    ``L + strength * R`` itself, as the theory's gradient descent sees it.
 
     The vector holds ``V``, ``v`` and ``c`` with ``U = sqrt(sigma) W_x V``,
     ``coef = t W_z v`` and ``intercept = t c`` (``t`` the ``target_scale``,
@@ -231,12 +232,20 @@ class _ScaledObjective:
     """
 
     def __init__(
-        self, datafit, penalty, strength, signs, scale: ProblemScale, unit=None
+        self,
+        datafit,
+        penalty,
+        strength,
+        signs,
+        scale: ProblemScale,
+        unit=None,
+        modulo_rotations=True,
     ):
         self.datafit = datafit
         self.penalty = penalty
         self.strength = strength
         self.signs = signs
+        self.modulo_rotations = modulo_rotations
         self.factor_scale = np.sqrt(scale.sigma)
         self.linear_scale = scale.target_scale
         if unit is None:
@@ -276,9 +285,12 @@ class _ScaledObjective:
             self.datafit.value_and_gradient(model)
         )
         if self.strength > 0:
-            penalty, grad_penalty = self.penalty.least_over_rotations(
-                model.factor, self.signs
-            )
+            if self.modulo_rotations:
+                penalty, grad_penalty = self.penalty.least_over_rotations(
+                    model.factor, self.signs
+                )
+            else:
+                penalty, grad_penalty = self.penalty.value_and_gradient(model.factor)
             value += self.strength * penalty
             grad_factor = grad_factor + self.strength * grad_penalty
         # W is symmetric: the chain rule multiplies the gradients by W too.
@@ -406,6 +418,7 @@ def train(
     tol: float,
     escape_first: bool = False,
     start_top: dict | None = None,
+    modulo_rotations: bool = True,
     verbose: int = 0,
 ) -> StageResult:
     """Minimize ``F = L + strength * R_beta`` from ``model`` to a second-order
@@ -424,6 +437,12 @@ def train(
     step along which ``F`` curves down), and runs L-BFGS again from there,
     within ``max_iter`` iterations and ``k`` escapes in all (running out of
     either is reported as not converged).
+
+    ``modulo_rotations=False`` runs L-BFGS on ``F`` itself, the trajectory of
+    the theory's gradient descent; the rotation to orthogonal columns is then
+    a saddle escape of its own, taken when it lowers ``F`` by more than
+    ``sqrt(tol)`` relative (the precision to which L-BFGS counts a point as
+    stationary).
 
     ``escape_first`` checks before the first run too: for a start that was
     trained at a stronger penalty, whose columns at zero may already be able
@@ -453,7 +472,12 @@ def train(
     while n_iter < max_iter:
         live = np.any(model.factor != 0, axis=0)
         objective = _ScaledObjective(
-            problem.datafit, problem.penalty, strength, model.signs[live], problem.scale
+            problem.datafit,
+            problem.penalty,
+            strength,
+            model.signs[live],
+            problem.scale,
+            modulo_rotations=modulo_rotations,
         )
         objective_scale = objective.objective_scale
         x0 = objective.flatten(model.select_columns(live))
@@ -466,7 +490,7 @@ def train(
                 report=_iteration_printer("train", objective, n_iter, verbose),
             )
             model = _with_live_columns(model, live, objective.model(result.x))
-            if strength > 0:  # the representative on which F and its R~ agree
+            if modulo_rotations and strength > 0:  # where F and F~ agree
                 model = _orthogonal_columns(model)
             curve.extend(result.objective_curve)
             n_iter += result.n_iter
@@ -476,9 +500,20 @@ def train(
             run_converged = True
         if n_iter >= max_iter:
             break
-            model = _with_live_columns(model, live, objective.model(result.x))
-            if strength > 0:  # the representative on which F and its R~ agree
-                model = _orthogonal_columns(model)
+        if not modulo_rotations:
+            rotated = _orthogonal_columns(model)
+            lowered = strength * (
+                problem.penalty.value(model.factor)
+                - problem.penalty.value(rotated.factor)
+            )
+            if lowered > np.sqrt(tol) * max(abs(curve[-1]), 1.0) * objective_scale:
+                if n_escapes >= model.factor.shape[1]:
+                    break
+                model = rotated  # the same U D U^T at a lower penalty: train on
+                n_escapes += 1
+                if verbose:
+                    print(f"[train] saddle escape {n_escapes}: columns rotated")
+                continue
         top = _residual_top(problem.datafit, model)
         escape = _escape_step(problem, strength, model, top)
         if escape is None:

@@ -98,6 +98,15 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
     init_scale : float, default=1e-3
         Column norms of the random start (``init="random"``), relative to
         ``sqrt(sigma)``.
+    modulo_rotations : bool, default=True
+        Whether training minimizes the objective over rotations of each
+        sign's columns, which the loss cannot tell apart: the same minimizers
+        (rotated to orthogonal columns at the end), with the directions that
+        only rotate the columns exactly flat, so that training takes 3 to 5
+        times fewer iterations from ``init="random"`` and about 30% fewer
+        from ``"spectral"``. ``False`` trains on the objective itself, along
+        the trajectory of the theory's gradient descent (the reproduction of
+        the paper's claims does).
     warm_start : bool, default=False
         Whether :meth:`fit` trains from the trained factor of the previous fit
         (same ``n_components`` and ``d``) instead of the start ``init``.
@@ -242,6 +251,7 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
         refit_solver="lbfgs",
         init="spectral",
         init_scale=1e-3,
+        modulo_rotations=True,
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -258,6 +268,7 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
             refit_solver=refit_solver,
             init=init,
             init_scale=init_scale,
+            modulo_rotations=modulo_rotations,
             warm_start=warm_start,
             random_state=random_state,
             verbose=verbose,
@@ -344,7 +355,7 @@ class GroupLassoMatrixSensingCV(PrunerCVMixin, GroupLassoMatrixSensing):
         ``None`` means 1 unless in a ``joblib.parallel_backend`` context.
     beta, prune_threshold, max_iter, tol, refit_max_iter, refit_solver
         As in :class:`GroupLassoMatrixSensing`.
-    init, init_scale, random_state, verbose
+    init, init_scale, modulo_rotations, random_state, verbose
         As in :class:`GroupLassoMatrixSensing`. Every path uses the same seed
         (drawn once from ``random_state`` when it is not an int), so results do
         not depend on ``n_jobs`` or the joblib backend. ``verbose`` also sets
@@ -438,6 +449,7 @@ class GroupLassoMatrixSensingCV(PrunerCVMixin, GroupLassoMatrixSensing):
         refit_solver="lbfgs",
         init="spectral",
         init_scale=1e-3,
+        modulo_rotations=True,
         random_state=None,
         verbose=0,
         precompute="auto",
@@ -456,6 +468,7 @@ class GroupLassoMatrixSensingCV(PrunerCVMixin, GroupLassoMatrixSensing):
         self.refit_solver = refit_solver
         self.init = init
         self.init_scale = init_scale
+        self.modulo_rotations = modulo_rotations
         self.random_state = random_state
         self.verbose = verbose
         self.precompute = precompute

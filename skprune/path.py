@@ -107,6 +107,7 @@ def run_path(
             tol=estimator.tol,
             escape_first=bool(points),
             start_top=points[-1].trained.residual_top if points else None,
+            modulo_rotations=estimator.modulo_rotations,
             verbose=estimator.verbose,
         )
         point = PathPoint(float(alpha), trained)

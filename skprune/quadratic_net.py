@@ -127,6 +127,15 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
     init_scale : float, default=1e-3
         Hidden-weight norms of the random start (``init="random"``), relative
         to ``sqrt(sigma)``.
+    modulo_rotations : bool, default=True
+        Whether training minimizes the objective over rotations of each
+        sign's columns, which the loss cannot tell apart: the same minimizers
+        (rotated to orthogonal columns at the end), with the directions that
+        only rotate the columns exactly flat, so that training takes 3 to 5
+        times fewer iterations from ``init="random"`` and about 30% fewer
+        from ``"spectral"``. ``False`` trains on the objective itself, along
+        the trajectory of the theory's gradient descent (the reproduction of
+        the paper's claims does).
     warm_start : bool, default=False
         Whether :meth:`fit` trains from the trained neurons of the previous
         fit (same ``n_components`` and features) instead of the start
@@ -252,6 +261,7 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
         refit_solver="lbfgs",
         init="spectral",
         init_scale=1e-3,
+        modulo_rotations=True,
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -267,6 +277,7 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
             refit_solver=refit_solver,
             init=init,
             init_scale=init_scale,
+            modulo_rotations=modulo_rotations,
             warm_start=warm_start,
             random_state=random_state,
             verbose=verbose,
@@ -408,7 +419,9 @@ class QuadraticNetPrunerCV(PrunerCVMixin, QuadraticNetPruner):
         Folds (and the path on all the data) run in parallel with joblib.
     output_signs, fit_linear, fit_intercept, standardize, beta, prune_threshold
         As in :class:`QuadraticNetPruner`.
-    max_iter, tol, refit_max_iter, refit_solver, init, init_scale, random_state
+    max_iter, tol, refit_max_iter, refit_solver, init, init_scale
+        As in :class:`QuadraticNetPruner`.
+    modulo_rotations, random_state
         As in :class:`QuadraticNetPruner`.
     verbose
         As in :class:`QuadraticNetPruner`. Every path uses the same seed, so
@@ -491,6 +504,7 @@ class QuadraticNetPrunerCV(PrunerCVMixin, QuadraticNetPruner):
         refit_solver="lbfgs",
         init="spectral",
         init_scale=1e-3,
+        modulo_rotations=True,
         random_state=None,
         verbose=0,
     ):
@@ -512,5 +526,6 @@ class QuadraticNetPrunerCV(PrunerCVMixin, QuadraticNetPruner):
         self.refit_solver = refit_solver
         self.init = init
         self.init_scale = init_scale
+        self.modulo_rotations = modulo_rotations
         self.random_state = random_state
         self.verbose = verbose

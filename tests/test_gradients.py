@@ -387,23 +387,36 @@ def test_regress_along_is_weighted_least_squares(kind, fit_intercept, weighted):
     ],
 )
 @pytest.mark.parametrize("alpha", [0.0, 0.3])
-def test_scaled_objective(kind, linear, fit_intercept, alpha):
+@pytest.mark.parametrize("modulo_rotations", [True, False])
+def test_scaled_objective(kind, linear, fit_intercept, alpha, modulo_rotations):
     """_ScaledObjective: value * objective_scale == L + alpha * R~ (naive
     formulas; R~ the penalty after rotating each sign's columns to be
-    orthogonal) at the decoded model, flatten/model round-trip, and its
-    gradient in the scaled variables matches central differences."""
+    orthogonal), or L + alpha * R with modulo_rotations=False, at the decoded
+    model, flatten/model round-trip, and its gradient in the scaled variables
+    matches central differences."""
     datafit, matrices, Z, y = make_problem(kind, linear, fit_intercept, seed=4)
     beta = 0.05
     penalty = SmoothGroupLasso(beta)
     scale = estimate_scale(datafit, MIXED_SIGNS)
-    objective = _ScaledObjective(datafit, penalty, alpha, MIXED_SIGNS, scale)
+    objective = _ScaledObjective(
+        datafit, penalty, alpha, MIXED_SIGNS, scale, modulo_rotations=modulo_rotations
+    )
     rng = np.random.default_rng(12)
 
     def unscaled(x):
         model = objective.model(x)
-        return naive_loss(
-            matrices, Z, y, model.factor, MIXED_SIGNS, model.coef, model.intercept
-        ) + alpha * naive_penalty_over_rotations(model.factor, MIXED_SIGNS, beta)
+        if modulo_rotations:
+            penalty_value = naive_penalty_over_rotations(
+                model.factor, MIXED_SIGNS, beta
+            )
+        else:
+            penalty_value = naive_penalty(model.factor, beta)
+        return (
+            naive_loss(
+                matrices, Z, y, model.factor, MIXED_SIGNS, model.coef, model.intercept
+            )
+            + alpha * penalty_value
+        )
 
     x = rng.standard_normal(D * K + datafit.n_linear + int(fit_intercept))
     model = objective.model(x)

@@ -802,11 +802,13 @@ def test_rotating_columns_keeps_the_matrix_and_lowers_the_penalty():
         assert naive_penalty(rotated, beta) <= naive_penalty(other, beta) + 1e-12
 
 
-def test_training_merges_a_direction_split_over_two_columns():
+@pytest.mark.parametrize("modulo_rotations", [True, False])
+def test_training_merges_a_direction_split_over_two_columns(modulo_rotations):
     """A rank-one planted matrix split evenly over two parallel columns is a
-    saddle that L-BFGS keeps (both columns pruned in: rank 2). Training
-    rotates the columns to be orthogonal, which merges them: one column is
-    left, and pruning finds rank 1."""
+    saddle of F that L-BFGS keeps (both columns pruned in: rank 2). Training
+    rotates the columns to be orthogonal, which merges them: after every
+    L-BFGS run on F minimized over rotations, or as a saddle escape when it
+    trains on F itself; one column is left, and pruning finds rank 1."""
     from skprune.core import prune, train
 
     X, y, planted = make_matrix_sensing(
@@ -817,6 +819,14 @@ def test_training_merges_a_direction_split_over_two_columns():
     factor = np.zeros((10, problem_.signs.shape[0]))
     factor[:, 0] = factor[:, 1] = planted[:, 0] / np.sqrt(2)
     start = QuadraticModel(factor, problem_.signs, np.zeros(0), 0.0)
-    trained = train(problem_, 0.1 * problem_.lambda_max, start, max_iter=1000, tol=1e-7)
+    trained = train(
+        problem_,
+        0.1 * problem_.lambda_max,
+        start,
+        max_iter=1000,
+        tol=1e-7,
+        modulo_rotations=modulo_rotations,
+    )
     assert np.sum(np.any(trained.model.factor != 0, axis=0)) == 1
+    assert trained.n_escapes == (0 if modulo_rotations else 1)
     assert prune(trained.model, "auto", problem_.penalty).support.sum() == 1
