@@ -368,7 +368,7 @@ class QuadraticLeastSquares:
 
     def _least_squares_in_place(
         self, design: np.ndarray, target: np.ndarray
-    ) -> np.ndarray:
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The coefficients of the weighted least squares of ``target`` on the
         columns of ``design`` (float64, ``design`` in Fortran order), both
         overwritten, and the triangle ``R`` of ``W^{1/2} design = Q R``
