@@ -384,7 +384,7 @@ def _escape_step(
         return None  # rho = 0: no direction correlates with the residual
     datafit, penalty = problem.datafit, problem.penalty
     if top is None:
-        top = _residual_top(problem.datafit, model)
+        top = _residual_top(datafit, model)
     squared_norms = np.sum(model.factor**2, axis=0)
     threshold = 0.5 * strength * penalty.column_curvature(squared_norms)
     best = None

@@ -38,8 +38,7 @@ class SmoothGroupLasso:
         self.beta = beta
 
     def value(self, U: np.ndarray) -> float:
-        squared_norms = np.sum(U**2, axis=0)
-        return float(np.sum(squared_norms / np.sqrt(squared_norms + self.beta)))
+        return self.of_squared_norms(np.einsum("ij,ij->j", U, U))[0]
 
     def value_and_gradient(self, U: np.ndarray) -> tuple[float, np.ndarray]:
         """:meth:`value` and the gradient of the class docstring, from one
@@ -98,8 +97,7 @@ class SmoothGroupLasso:
         At ``s = 0`` it equals ``2 / sqrt(beta)``: twice the curvature that a
         zero column feels, which decides whether it can start to grow.
         """
-        shifted = squared_norms + self.beta
-        return (squared_norms + 2 * self.beta) / shifted**1.5
+        return 2.0 * self.of_squared_norms(squared_norms)[1]
 
     def lambda_max(self, correlation: float) -> float:
         """The smallest penalty ``lambda`` at which ``U = 0`` is a local minimum.
