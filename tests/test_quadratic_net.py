@@ -491,6 +491,13 @@ def shifted_small_problem():
     return make_general(3, 300, 5)
 
 
+# Without the linear term the model cannot fit these targets, which have one,
+# and training on the flat loss left may stop at max_iter or stall (a
+# ConvergenceWarning); the formula holds at whatever point it stopped.
+# prune_threshold=0.0 keeps every neuron, which the estimator reports as the
+# upper bound reached.
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.filterwarnings("ignore:All 10 columns survived pruning:UserWarning")
 @pytest.mark.parametrize("standardize", [True, False])
 @pytest.mark.parametrize(
     "fit_linear, fit_intercept",
@@ -531,6 +538,9 @@ def test_predict_equals_network_formula(standardize, fit_linear, fit_intercept):
         assert model.intercept_ == 0.0
 
 
+# standardize=False trains on the raw inputs, whose scales span 100 times:
+# training stalls and says so (a ConvergenceWarning); only predict is tested.
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("standardize", [True, False])
 def test_dense_fit_predicts_the_same_on_csr(standardize):
     """A model fitted on dense X predicts the same on the CSR form of the same
