@@ -120,13 +120,17 @@ def _correlation_eigh(matrix: np.ndarray, round_off: float):
     return np.where(np.abs(eigenvalues) <= level, 0.0, eigenvalues), eigenvectors
 
 
-def _residual_top(datafit: Datafit, model: QuadraticModel) -> dict:
+def _residual_spectrum(datafit: Datafit, model: QuadraticModel) -> tuple:
+    """Eigenvalues (ascending) and eigenvectors of the residual correlation
+    ``C`` at ``model`` (:func:`_correlation_eigh`): what the saddle escapes
+    read to decide which directions can grow from zero."""
+    return _correlation_eigh(datafit.residual_correlation(model), datafit.round_off)
+
+
+def _top_pairs(spectrum: tuple) -> dict:
     """For each sign ``a`` in ``{+1, -1}``: the largest eigenvalue of ``a C``
-    and its eigenvector, ``C`` the residual correlation at ``model``, from one
-    eigendecomposition (:func:`_correlation_eigh`)."""
-    eigenvalues, eigenvectors = _correlation_eigh(
-        datafit.residual_correlation(model), datafit.round_off
-    )
+    and its eigenvector, from the ``spectrum`` of ``C``."""
+    eigenvalues, eigenvectors = spectrum
     return {
         1.0: (eigenvalues[-1], eigenvectors[:, -1]),
         -1.0: (-eigenvalues[0], eigenvectors[:, 0]),
@@ -145,7 +149,7 @@ def estimate_scale(
     """
     if start is None:
         start = unpenalized_model(datafit)
-    top = _residual_top(datafit, start)
+    top = _top_pairs(_residual_spectrum(datafit, start))
     rho = max((top[sign][0] for sign in np.unique(signs)), default=0.0)
     eigenvalue, direction = max(top.values(), key=lambda pair: pair[0])
     curvature = datafit.curvature_along(direction)
@@ -319,12 +323,13 @@ class StageResult:
     converged : bool
         Whether the stage met its stopping rule within its iteration limit.
     n_escapes : int
-        Saddle escapes performed (always 0 for fine-tuning).
-    residual_top : dict or None
-        When training ended where no column can grow: the top eigenpairs of
-        the residual correlation at ``model`` for each sign
-        (:func:`_residual_top`), which depend on the model alone, so a path
-        hands them to the next point's first saddle test; ``None`` otherwise.
+        Columns grown by saddle escapes (always 0 for fine-tuning).
+    residual_spectrum : tuple or None
+        When training ended where no column can grow: the eigenvalues and
+        eigenvectors of the residual correlation at ``model``
+        (:func:`_residual_spectrum`), which depend on the model alone, so a
+        path hands them to the next point's first saddle escape; ``None``
+        otherwise.
     """
 
     model: QuadraticModel
@@ -332,7 +337,7 @@ class StageResult:
     n_iter: int
     converged: bool
     n_escapes: int = 0
-    residual_top: dict | None = None
+    residual_spectrum: tuple | None = None
 
 
 def why_unconverged(
@@ -360,7 +365,10 @@ def why_unconverged(
 
 
 def _escape_step(
-    problem: Problem, strength: float, model: QuadraticModel, top: dict | None = None
+    problem: Problem,
+    strength: float,
+    model: QuadraticModel,
+    spectrum: tuple | None = None,
 ):
     """A column near zero, and a step along which ``F`` curves down.
 
@@ -377,14 +385,15 @@ def _escape_step(
     minimizes that quartic, ``t^2 = gap / kappa``. Return ``None`` when no
     column can grow: the point is then an approximate second-order stationary
     point for the columns that are near zero (with ``lambda = 0`` the penalty
-    still sets which columns count as near zero). ``top`` is
-    :func:`_residual_top` at ``model``, computed here when not given.
+    still sets which columns count as near zero). ``spectrum`` is
+    :func:`_residual_spectrum` at ``model``, computed here when not given.
     """
     if model.factor.shape[1] == 0 or not problem.scale.correlation > 0:
         return None  # rho = 0: no direction correlates with the residual
     datafit, penalty = problem.datafit, problem.penalty
-    if top is None:
-        top = _residual_top(datafit, model)
+    if spectrum is None:
+        spectrum = _residual_spectrum(datafit, model)
+    top = _top_pairs(spectrum)
     squared_norms = np.sum(model.factor**2, axis=0)
     threshold = 0.5 * strength * penalty.column_curvature(squared_norms)
     best = None
@@ -409,6 +418,57 @@ def _escape_step(
     return column, np.sqrt(gap / datafit.curvature_along(direction)) * direction
 
 
+def _grown(problem: Problem, strength: float, model: QuadraticModel, spectrum):
+    """``model`` with every direction that can grow from a zero column grown at
+    once, and the number of columns grown; ``None`` when there is none.
+
+    The candidates of sign ``a`` are the eigenvectors ``v`` of ``a C`` (``C``
+    the residual correlation, ``spectrum`` its eigendecomposition at
+    ``model``) whose eigenvalue exceeds ``lambda phi(0) / 2 = lambda /
+    sqrt(beta_abs)`` by more than ``SADDLE_TOLERANCE * rho``, largest first,
+    as many as the sign has columns that are exactly zero: the test of
+    :func:`_escape_step`, exact for a zero column, each of which could grow
+    alone. Rather than one column per escape, they are sized together as the
+    spectral start sizes its directions (:func:`_with_sized_directions`), the
+    other columns held fixed. Returns ``None`` also when that sizing does not
+    lower ``F``, or sets every candidate to zero; the escape is then
+    :func:`_escape_step`'s.
+    """
+    if not problem.scale.correlation > 0:
+        return None
+    eigenvalues, eigenvectors = spectrum
+    threshold = 0.5 * strength * problem.penalty.column_curvature(np.zeros(1))[0]
+    margin = SADDLE_TOLERANCE * problem.scale.correlation
+    zero = ~np.any(model.factor != 0, axis=0)
+    picks = []
+    for sign in np.unique(model.signs):
+        columns = np.flatnonzero((model.signs == sign) & zero)
+        order = np.argsort(-sign * eigenvalues)
+        growing = [i for i in order if sign * eigenvalues[i] - threshold > margin]
+        picks += [
+            (column, sign, eigenvectors[:, index])
+            for column, index in zip(columns, growing, strict=False)
+        ]
+    if not picks:
+        return None
+    grown, sizes, lowered = _with_sized_directions(problem, model, picks, strength)
+    if not (lowered > 0 and np.any(sizes > 0)):
+        return None
+    return grown, int(np.count_nonzero(sizes))
+
+
+def _escape(problem: Problem, strength: float, model: QuadraticModel, spectrum):
+    """The saddle escape at ``model``: the model after it and the number of
+    columns it grew, or ``None`` when no column can grow. Directions that can
+    grow from columns at zero grow together (:func:`_grown`); otherwise the
+    smallest near-zero column takes one step (:func:`_escape_step`)."""
+    if (grown := _grown(problem, strength, model, spectrum)) is not None:
+        return grown
+    if (step := _escape_step(problem, strength, model, spectrum)) is not None:
+        return _escaped(model, *step), 1
+    return None
+
+
 def train(
     problem: Problem,
     strength: float,
@@ -417,7 +477,7 @@ def train(
     max_iter: int,
     tol: float,
     escape_first: bool = False,
-    start_top: dict | None = None,
+    start_spectrum: tuple | None = None,
     modulo_rotations: bool = True,
     verbose: int = 0,
 ) -> StageResult:
@@ -432,11 +492,13 @@ def train(
     every rotation is as good and the columns are left as L-BFGS leaves them:
     how their norms spread is the theory's negative result. When L-BFGS stops
     before ``max_iter`` (converged, or stalled after its restarts), it escapes
-    the saddle that gradient steps leave slowly, a column that could still
-    grow (the smallest column of some sign, if :func:`_escape_step` finds a
-    step along which ``F`` curves down), and runs L-BFGS again from there,
-    within ``max_iter`` iterations and ``k`` escapes in all (running out of
-    either is reported as not converged).
+    the saddle that gradient steps leave slowly (:func:`_escape`): every
+    direction that can grow from a column at zero grows at once, sized
+    jointly (:func:`_grown`), or else the smallest near-zero column of some
+    sign takes a step along which ``F`` curves down (:func:`_escape_step`);
+    L-BFGS runs again from there, within ``max_iter`` iterations and ``k``
+    columns grown by escapes in all (running out of either is reported as not
+    converged).
 
     ``modulo_rotations=False`` runs L-BFGS on ``F`` itself, the trajectory of
     the theory's gradient descent; the rotation to orthogonal columns is then
@@ -449,9 +511,9 @@ def train(
     to grow at this one. The test is exact for a column at zero (the gradient
     of ``F`` with respect to it vanishes wherever the others are), so it
     needs no stationary point, and it saves converging once without the
-    column that grows. ``start_top``, when given, is :func:`_residual_top` at
-    ``model`` (the previous path point's ``residual_top``): the test then
-    reuses it.
+    columns that grow. ``start_spectrum``, when given, is
+    :func:`_residual_spectrum` at ``model`` (the previous path point's
+    ``residual_spectrum``): the escape then reuses it.
 
     Columns that are exactly zero stay out of the arithmetic (a working set):
     the gradient of ``F`` with respect to a zero column is zero (both the loss
@@ -463,12 +525,14 @@ def train(
     """
     tol = attainable_tol(tol, problem.datafit)
     curve, n_iter, n_escapes, converged = [], 0, 0, False
-    objective_scale = final_top = None
-    if escape_first and (escape := _escape_step(problem, strength, model, start_top)):
-        model = _escaped(model, *escape)
-        n_escapes += 1
-        if verbose:
-            print(f"[train] saddle escape 1: column {escape[0]} can grow at once")
+    objective_scale = final_spectrum = None
+    if escape_first:
+        if start_spectrum is None:
+            start_spectrum = _residual_spectrum(problem.datafit, model)
+        if escape := _escape(problem, strength, model, start_spectrum):
+            model, n_escapes = escape
+            if verbose:
+                print(f"[train] saddle escape: {n_escapes} columns can grow at once")
     while n_iter < max_iter:
         live = np.any(model.factor != 0, axis=0)
         objective = _ScaledObjective(
@@ -514,19 +578,19 @@ def train(
                 if verbose:
                     print(f"[train] saddle escape {n_escapes}: columns rotated")
                 continue
-        top = _residual_top(problem.datafit, model)
-        escape = _escape_step(problem, strength, model, top)
+        spectrum = _residual_spectrum(problem.datafit, model)
+        escape = _escape(problem, strength, model, spectrum)
         if escape is None:
-            converged, final_top = run_converged, top
+            converged, final_spectrum = run_converged, spectrum
             break
         if n_escapes >= model.factor.shape[1]:
             break
-        model = _escaped(model, *escape)
-        n_escapes += 1
+        model, n_grown = escape
+        n_escapes += n_grown
         if verbose:
-            print(f"[train] saddle escape {n_escapes}: column {escape[0]} can grow")
+            print(f"[train] saddle escape: {n_grown} columns can grow")
     curve = np.asarray(curve) * (objective_scale or 1.0)
-    return StageResult(model, curve, n_iter, converged, n_escapes, final_top)
+    return StageResult(model, curve, n_iter, converged, n_escapes, final_spectrum)
 
 
 def _orthogonal_columns(model: QuadraticModel) -> QuadraticModel:
@@ -755,7 +819,12 @@ def spectral_model(problem: Problem, alpha: float) -> QuadraticModel:
     lets one grow (see :func:`train`).
     """
     start, datafit = problem.start, problem.datafit
-    factor = np.zeros((start.factor.shape[0], problem.signs.shape[0]))
+    empty = QuadraticModel(
+        np.zeros((start.factor.shape[0], problem.signs.shape[0])),
+        problem.signs,
+        start.coef,
+        start.intercept,
+    )
     eigenvalues, eigenvectors = _correlation_eigh(
         datafit.residual_correlation(start, centered=True), datafit.round_off
     )
@@ -771,21 +840,41 @@ def spectral_model(problem: Problem, alpha: float) -> QuadraticModel:
             for column, index in zip(columns, chosen, strict=False)
         ]
     if not picks:
-        return QuadraticModel(factor, problem.signs, start.coef, start.intercept)
-    least_squares, curvature, means = datafit.regress_along(
-        start,
-        np.column_stack([direction for _, _, direction in picks]),
-        np.array([sign for _, sign, _ in picks]),
+        return empty
+    return _with_sized_directions(problem, empty, picks, alpha * problem.lambda_max)[0]
+
+
+def _with_sized_directions(
+    problem: Problem, model: QuadraticModel, picks: list, strength: float
+) -> tuple:
+    """``model`` with column ``j`` set to ``sqrt(t_j) v_j`` for each pick
+    ``(j, a_j, v_j)`` (columns at zero, unit directions ``v_j`` of signs
+    ``a_j``), the sizes ``t``, and how much lower ``F`` is than at ``model``.
+
+    The loss is quadratic in ``t``: the weighted least squares of the residual
+    of ``model`` on the measurements ``a_j v_j^T S_i v_j`` (the datafit's
+    ``regress_along``, centered when the model has an intercept, which then
+    absorbs their means), with least-squares sizes ``t_ls`` and curvature
+    ``H``. ``t`` minimizes it plus ``strength * R_beta`` over ``t >= 0``
+    (:func:`_penalized_sizes`); ``F`` is then lower by
+    ``t_ls^T H t_ls / 2 - (t - t_ls)^T H (t - t_ls) / 2 - strength R(t)``.
+    """
+    directions = np.column_stack([direction for _, _, direction in picks])
+    least_squares, curvature, means = problem.datafit.regress_along(
+        model, directions, np.array([sign for _, sign, _ in picks])
     )
-    sizes = _penalized_sizes(
-        least_squares, curvature, problem.penalty, alpha * problem.lambda_max
+    sizes = _penalized_sizes(least_squares, curvature, problem.penalty, strength)
+    gap = sizes - least_squares
+    lowered = (
+        0.5 * (least_squares @ curvature @ least_squares - gap @ curvature @ gap)
+        - strength * problem.penalty.of_squared_norms(sizes)[0]
     )
-    for (column, _, direction), size in zip(picks, sizes, strict=True):
-        factor[:, column] = np.sqrt(size) * direction
-    intercept = start.intercept - (
-        float(means @ sizes) if datafit.fit_intercept else 0.0
+    factor = model.factor.copy()
+    factor[:, [column for column, _, _ in picks]] = np.sqrt(sizes) * directions
+    intercept = model.intercept - (
+        float(means @ sizes) if problem.datafit.fit_intercept else 0.0
     )
-    return QuadraticModel(factor, problem.signs, start.coef, intercept)
+    return replace(model, factor=factor, intercept=intercept), sizes, lowered
 
 
 def _penalized_sizes(

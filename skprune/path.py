@@ -73,12 +73,12 @@ def run_path(
 
     The first training starts from ``estimator.init`` at the strongest penalty
     (at ``alpha >= 1`` the spectral start sets no column: every column starts at
-    zero), each later one from the previous trained model; a column that the
-    weaker penalty lets grow leaves zero through a saddle escape, tested
-    before the training starts (``escape_first`` of
-    :func:`~skprune.core.train`) with the eigenpairs of the residual
+    zero), each later one from the previous trained model; the directions that
+    the weaker penalty lets grow leave zero together through a saddle escape,
+    tested before the training starts (``escape_first`` of
+    :func:`~skprune.core.train`) with the eigendecomposition of the residual
     correlation that the previous training's last test computed at that same
-    model (``start_top``). With ``evaluate``, every trained model is
+    model (``start_spectrum``). With ``evaluate``, every trained model is
     also pruned with ``estimator.prune_threshold`` and fine-tuned; pruning
     reads the trained norms only, so it never retrains. Fine-tuning minimizes
     the unpenalized loss over the kept columns, a problem that does not depend
@@ -106,7 +106,7 @@ def run_path(
             max_iter=estimator.max_iter,
             tol=estimator.tol,
             escape_first=bool(points),
-            start_top=points[-1].trained.residual_top if points else None,
+            start_spectrum=points[-1].trained.residual_spectrum if points else None,
             modulo_rotations=estimator.modulo_rotations,
             verbose=estimator.verbose,
         )

@@ -740,22 +740,110 @@ def test_escape_step_lowers_the_objective_by_the_predicted_amount():
 
     assert _escape_step(problem_, 1.01 * problem_.lambda_max, zero) is None
 
-    # A warm start along a path takes that step before training (escape_first);
-    # with no iterations allowed, what training returns is the step itself.
-    for escape_first, expected in [(True, np.sqrt(gap / kappa)), (False, 0.0)]:
-        started = train(
-            problem_, strength, zero, max_iter=0, tol=1e-7, escape_first=escape_first
-        )
-        norms = np.linalg.norm(started.model.factor, axis=0)
-        assert_allclose(np.sort(norms)[::-1], [expected] + [0.0] * (k - 1))
-        assert started.n_escapes == int(escape_first)
+    # A warm start along a path escapes before training (escape_first); with no
+    # iterations allowed, what training returns is the escape itself: from
+    # columns at zero, every direction that can grow grows at once (tested
+    # below), and F is lower still than after the single step.
+    started = train(problem_, strength, zero, max_iter=0, tol=1e-7, escape_first=True)
+    grown = np.linalg.norm(started.model.factor, axis=0) > 0
+    assert started.n_escapes == np.sum(grown) >= 1
+    assert naive_objective(started.model.factor) < naive_objective(U)
+    idle = train(problem_, strength, zero, max_iter=0, tol=1e-7, escape_first=False)
+    assert not np.any(idle.model.factor) and idle.n_escapes == 0
+
+
+@pytest.mark.parametrize("sensing", SENSINGS)
+def test_escape_grows_every_direction_that_can_grow_at_penalized_sizes(sensing):
+    """From a model trained at a strong penalty, the escape at a weaker one
+    (_grown) puts into columns at zero the eigenvectors v_j of the residual
+    correlation C = (1/n) sum_i (y_i - f_i) sym(A_i) at that model (formed
+    here from the explicit A_i) whose eigenvalue exceeds lambda / sqrt(beta)
+    (the curvature test of a zero column) by more than SADDLE_TOLERANCE times
+    the top eigenvalue at U = 0, as columns sqrt(t_j) v_j, and leaves the
+    trained columns alone. The sizes t >= 0 are a stationary point of the
+    naive objective F(t) along those directions, the other columns fixed (by
+    central differences where t_j > 0, forward ones where t_j = 0), and F
+    falls by exactly the amount the sizing reports (F is quadratic in t plus
+    the penalty)."""
+    from skprune.core import (
+        SADDLE_TOLERANCE,
+        _grown,
+        _residual_spectrum,
+        _with_sized_directions,
+        train,
+    )
+
+    X, y, _ = problem(sensing, 4)
+    estimator = GroupLassoMatrixSensing()
+    problem_ = estimator._resolve_problem(*estimator._validate_fit_data(X, y, None))
+    strong, weak = 0.5 * problem_.lambda_max, 0.05 * problem_.lambda_max
+    zero = QuadraticModel(
+        np.zeros((X.shape[1], problem_.signs.size)), problem_.signs, np.zeros(0), 0.0
+    )
+    trained = train(
+        problem_, strong, zero, max_iter=1000, tol=1e-7, escape_first=True
+    ).model
+    live = np.any(trained.factor != 0, axis=0)
+    assert 1 <= live.sum() < 3
+
+    matrices = explicit_matrices(X)
+    beta = problem_.penalty.beta
+
+    def loss(U):
+        return 0.5 * np.mean((np.einsum("nab,ab->n", matrices, U @ U.T) - y) ** 2)
+
+    def naive_objective(U):
+        squared = np.sum(U**2, axis=0)
+        return loss(U) + weak * np.sum(squared / np.sqrt(squared + beta))
+
+    residual = y - np.einsum("nab,ab->n", matrices, trained.factor @ trained.factor.T)
+    eigenvalues, vectors = np.linalg.eigh(
+        np.einsum("n,nab->ab", residual, matrices) / len(y)
+    )
+    rho = np.linalg.eigvalsh(np.einsum("n,nab->ab", y, matrices) / len(y))[-1]
+    growing = eigenvalues - weak / np.sqrt(beta) > SADDLE_TOLERANCE * rho
+    directions = vectors[:, growing][:, ::-1]  # largest first
+    assert directions.shape[1] >= 1
+
+    grown, n_grown = _grown(
+        problem_, weak, trained, _residual_spectrum(problem_.datafit, trained)
+    )
+    assert_array_equal(grown.factor[:, live], trained.factor[:, live])
+    new = grown.factor[:, ~live]
+    sizes = np.einsum("aj,ab,bj->j", directions, new @ new.T, directions)
+    assert_allclose(new @ new.T, (directions * sizes) @ directions.T, atol=1e-10)
+    assert np.all(sizes >= -1e-12) and n_grown == np.sum(sizes > 1e-12) >= 1
+
+    def objective(t):
+        columns = np.sqrt(np.maximum(t, 0.0)) * directions
+        return naive_objective(np.column_stack([trained.factor[:, live], columns]))
+
+    step = 1e-6 * sizes.max()
+    unit = abs(objective(np.zeros_like(sizes))) / sizes.max()
+    for j in range(sizes.size):
+        bump = np.zeros_like(sizes)
+        bump[j] = step
+        if sizes[j] > 1e-12:
+            slope = (objective(sizes + bump) - objective(sizes - bump)) / (2 * step)
+            assert abs(slope) <= 1e-5 * unit, (j, slope)
+        else:
+            slope = (objective(sizes + bump) - objective(sizes)) / step
+            assert slope >= -1e-5 * unit, (j, slope)
+
+    zero_columns = np.flatnonzero(~live)  # more of them than directions
+    picks = [(j, 1.0, v) for j, v in zip(zero_columns, directions.T, strict=False)]
+    _, _, lowered = _with_sized_directions(problem_, trained, picks, weak)
+    decrease = naive_objective(trained.factor) - naive_objective(grown.factor)
+    assert decrease > 0
+    assert_allclose(lowered, decrease, rtol=1e-6)
 
 
 def test_path_hands_each_point_the_eigenpairs_of_its_start():
-    """run_path passes a point's residual_top to the next point's first saddle
-    test instead of recomputing it: at every point that hands them on they
-    are the top eigenpairs, for each sign, of C = (1/n) sum_i (y_i - f_i)
-    sym(A_i) at the trained model, written here with explicit matrices."""
+    """run_path passes a point's residual_spectrum to the next point's first
+    saddle escape instead of recomputing it: at every point that hands it on
+    it is the eigendecomposition of C = (1/n) sum_i (y_i - f_i) sym(A_i) at
+    the trained model, written here with explicit matrices (eigenvectors
+    compared at the two ends of the spectrum, up to sign)."""
     from skprune.path import run_path
 
     X, y, _ = problem("gaussian", 3)
@@ -763,7 +851,7 @@ def test_path_hands_each_point_the_eigenpairs_of_its_start():
     problem_ = estimator._resolve_problem(*estimator._validate_fit_data(X, y, None))
     points = run_path(estimator, problem_, np.geomspace(1.0, 0.01, 6), evaluate=False)
     matrices = explicit_matrices(X)
-    handed = [point for point in points[:-1] if point.trained.residual_top]
+    handed = [p for p in points[:-1] if p.trained.residual_spectrum is not None]
     assert len(handed) >= 4
     for point in handed:
         factor = point.trained.model.factor
@@ -771,10 +859,13 @@ def test_path_hands_each_point_the_eigenpairs_of_its_start():
         residual = y - np.einsum("nab,ab->n", matrices, (factor * signs) @ factor.T)
         correlation = np.einsum("n,nab->ab", residual, matrices) / len(y)
         eigenvalues, eigenvectors = np.linalg.eigh(correlation)
-        top = point.trained.residual_top
-        assert_allclose(top[1.0][0], eigenvalues[-1], rtol=1e-9)
-        assert_allclose(top[-1.0][0], -eigenvalues[0], rtol=1e-9)
-        assert_allclose(np.abs(top[1.0][1]), np.abs(eigenvectors[:, -1]), atol=1e-8)
+        handed_values, handed_vectors = point.trained.residual_spectrum
+        scale = np.max(np.abs(eigenvalues))
+        assert_allclose(handed_values, eigenvalues, rtol=0, atol=1e-9 * scale)
+        for end in (0, -1):
+            assert_allclose(
+                np.abs(handed_vectors[:, end]), np.abs(eigenvectors[:, end]), atol=1e-8
+            )
 
 
 def test_rotating_columns_keeps_the_matrix_and_lowers_the_penalty():
