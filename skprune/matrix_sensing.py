@@ -170,7 +170,9 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
     n_iter_ : int
         Iterations of the training stage.
     n_saddle_escapes_ : int
-        Saddle escapes of training: a column pushed out of zero.
+        Saddle escapes of training: columns pushed out of zero (an escape
+        grows every direction that can leave zero at once, each counted),
+        and, with ``modulo_rotations=False``, rotations of the columns.
     objective_curve_ : ndarray
         ``F`` minimized over rotations of each sign's columns (see the user
         guide, section 4; never above ``F``, and equal to it at the trained

@@ -181,7 +181,9 @@ class QuadraticNetPruner(BaseGroupLassoPruner):
     n_iter_ : int
         Iterations of the training stage.
     n_saddle_escapes_ : int
-        Saddle escapes of training: a neuron pushed out of zero.
+        Saddle escapes of training: neurons pushed out of zero (an escape
+        grows every direction that can leave zero at once, each counted),
+        and, with ``modulo_rotations=False``, rotations of the neurons.
     objective_curve_ : ndarray
         ``F`` minimized over rotations of each sign's columns (see the user
         guide, section 4; never above ``F``, and equal to it at the trained
