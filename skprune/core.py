@@ -436,19 +436,9 @@ def _grown(problem: Problem, strength: float, model: QuadraticModel, spectrum):
     """
     if not problem.scale.correlation > 0:
         return None
-    eigenvalues, eigenvectors = spectrum
     threshold = 0.5 * strength * problem.penalty.column_curvature(np.zeros(1))[0]
     margin = SADDLE_TOLERANCE * problem.scale.correlation
-    zero = ~np.any(model.factor != 0, axis=0)
-    picks = []
-    for sign in np.unique(model.signs):
-        columns = np.flatnonzero((model.signs == sign) & zero)
-        order = np.argsort(-sign * eigenvalues)
-        growing = [i for i in order if sign * eigenvalues[i] - threshold > margin]
-        picks += [
-            (column, sign, eigenvectors[:, index])
-            for column, index in zip(columns, growing, strict=False)
-        ]
+    picks = _directions_for_zero_columns(model, spectrum, threshold + margin)
     if not picks:
         return None
     grown, sizes, lowered = _with_sized_directions(problem, model, picks, strength)
@@ -828,20 +818,33 @@ def spectral_model(problem: Problem, alpha: float) -> QuadraticModel:
     eigenvalues, eigenvectors = _correlation_eigh(
         datafit.residual_correlation(start, centered=True), datafit.round_off
     )
-    signs = np.unique(problem.signs)
-    top = max(float(np.max(sign * eigenvalues)) for sign in signs)
-    picks = []  # (column, sign, direction)
-    for sign in signs:
-        columns = np.flatnonzero(problem.signs == sign)
-        order = np.argsort(-sign * eigenvalues)
-        chosen = [i for i in order if sign * eigenvalues[i] > max(alpha * top, 0.0)]
-        picks += [
-            (column, sign, eigenvectors[:, index])
-            for column, index in zip(columns, chosen, strict=False)
-        ]
+    top = max(float(np.max(sign * eigenvalues)) for sign in np.unique(problem.signs))
+    picks = _directions_for_zero_columns(
+        empty, (eigenvalues, eigenvectors), max(alpha * top, 0.0)
+    )
     if not picks:
         return empty
     return _with_sized_directions(problem, empty, picks, alpha * problem.lambda_max)[0]
+
+
+def _directions_for_zero_columns(model: QuadraticModel, spectrum, floor) -> list:
+    """``(column, sign, direction)`` for each sign ``a`` of ``model``'s
+    columns: the eigenvectors of ``a C`` (``spectrum`` the eigendecomposition
+    of ``C``) whose eigenvalue exceeds ``floor``, largest first, paired in
+    order with the columns of sign ``a`` that are exactly zero (as many as
+    there are of those)."""
+    eigenvalues, eigenvectors = spectrum
+    zero = ~np.any(model.factor != 0, axis=0)
+    picks = []
+    for sign in np.unique(model.signs):
+        columns = np.flatnonzero((model.signs == sign) & zero)
+        order = np.argsort(-sign * eigenvalues)
+        above = [i for i in order if sign * eigenvalues[i] > floor]
+        picks += [
+            (column, sign, eigenvectors[:, index])
+            for column, index in zip(columns, above, strict=False)
+        ]
+    return picks
 
 
 def _with_sized_directions(
