@@ -27,10 +27,13 @@ Everything runs with one BLAS thread (the fits limit themselves, see
 alternating. Below the table, what the rule of ``"auto"``
 (:func:`skprune.gram.precompute_pays`) is made of: the median numbers of
 evaluations of a fit, of a fine-tuning (``prune().refit``) and per strength
-of a path, which are ``EVALUATIONS_PER_FIT``, ``EVALUATIONS_PER_FINE_TUNE``
-and ``EVALUATIONS_PER_ALPHA``, and the costs per unit of work read off the
-evaluation and build columns (see :func:`unit_costs`), which are
-``SECONDS_PER_UNIT`` and ``OUT_OF_CACHE_FACTOR``.
+of a CV run's paths, which are ``EVALUATIONS_PER_FIT``,
+``EVALUATIONS_PER_FINE_TUNE`` and ``EVALUATIONS_PER_CV_ALPHA`` (the paths
+stop at ``path_tol``; ``EVALUATIONS_PER_ALPHA``, for a path run to ``tol``,
+was measured the same way before the CV estimators had ``path_tol``), and the
+costs per unit of work read off the evaluation and build columns (see
+:func:`unit_costs`), which are ``SECONDS_PER_UNIT`` and
+``OUT_OF_CACHE_FACTOR``.
 
 The latest table, and what it shows, are in docs/guide.md (section 8).
 
@@ -60,7 +63,7 @@ from skprune.datasets import make_matrix_sensing
 from skprune.gram import (
     BLOCK_FLOATS,
     CACHE_BYTES,
-    EVALUATIONS_PER_ALPHA,
+    EVALUATIONS_PER_CV_ALPHA,
     EVALUATIONS_PER_FIT,
     GramLeastSquares,
     GramStatistics,
@@ -367,7 +370,7 @@ def main():
                     n,
                     d,
                     sensing=kind,
-                    n_evaluations=EVALUATIONS_PER_ALPHA * N_ALPHAS * N_FOLDS,
+                    n_evaluations=EVALUATIONS_PER_CV_ALPHA * N_ALPHAS * N_FOLDS,
                     n_builds=2,
                     itemsize=X.dtype.itemsize,
                 )

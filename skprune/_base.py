@@ -15,6 +15,7 @@ from ._threads import solver_threads
 from ._warnings import warn_user
 from .core import (
     Problem,
+    StageResult,
     estimate_scale,
     fine_tune,
     prune,
@@ -205,10 +206,12 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         """Whether training starts from the previous fit's trained model."""
         return self.warm_start and hasattr(self, "_trained_model")
 
-    def _train(self, problem: Problem, start):
-        """Train from ``start`` at the penalty ``lambda_``; publish the result.
-        A warm start is first tested for columns that can grow at once
-        (``escape_first`` of :func:`~skprune.core.train`)."""
+    def _train(self, problem: Problem, start, *, escape_first: bool) -> StageResult:
+        """Train from ``start`` at the penalty ``lambda_`` to ``tol``; time it in
+        ``stage_times_``, warn if it stopped unconverged, and return it (the
+        caller publishes it with :meth:`_set_trained`). With ``escape_first``
+        the start is first tested for columns that can grow at once (see
+        :func:`~skprune.core.train`)."""
         if self.verbose:
             live = int(np.sum(np.any(start.factor != 0, axis=0)))
             print(
@@ -223,11 +226,11 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             start,
             max_iter=self.max_iter,
             tol=self.tol,
-            escape_first=self._warm,
+            escape_first=escape_first,
             modulo_rotations=self.modulo_rotations,
             verbose=self.verbose,
         )
-        self.stage_times_ = {"train": perf_counter() - clock}
+        self.stage_times_["train"] = perf_counter() - clock
         if not trained.converged:
             reason = why_unconverged(
                 trained, "max_iter", self.max_iter, problem.signs.shape[0]
@@ -237,7 +240,6 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
                 f"stationary point: {reason}" + self._convergence_advice(),
                 ConvergenceWarning,
             )
-        self._set_trained(trained)
         if self.verbose:
             print(
                 f"[train] done in {self.stage_times_['train']:.3g} s: "
@@ -245,6 +247,7 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
                 f"objective {trained.objective_curve[-1]:.6e}",
                 flush=True,
             )
+        return trained
 
     def _set_trained(self, trained):
         self._trained_model = trained.model
@@ -302,7 +305,9 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             problem = self._resolve_problem(X, y, sample_weight, statistics)
             self._set_problem(problem, self.alpha)
             random_state = check_random_state(self.random_state)
-            self._train(problem, self._training_start(problem, random_state))
+            self.stage_times_ = {}
+            start = self._training_start(problem, random_state)
+            self._set_trained(self._train(problem, start, escape_first=self._warm))
             self._prune_and_fine_tune(problem)
         return self
 

@@ -13,7 +13,13 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.parallel import Parallel, delayed
 
 from ._threads import solver_threads
-from .gram import EVALUATIONS_PER_ALPHA, GramLeastSquares, GramStatistics
+from .core import continued
+from .gram import (
+    EVALUATIONS_PER_ALPHA,
+    EVALUATIONS_PER_CV_ALPHA,
+    GramLeastSquares,
+    GramStatistics,
+)
 from .path import check_alphas, run_path
 
 #: The parameters a CV estimator adds to its base estimator's.
@@ -23,6 +29,7 @@ CV_PARAMETER_CONSTRAINTS = {
     "cv": ["cv_object"],
     "selection_rule": [StrOptions({"min", "1se"})],
     "n_jobs": [Integral, None],
+    "path_tol": [Interval(Real, 0, None, closed="neither"), None],
 }
 
 
@@ -136,9 +143,10 @@ def select_alpha_index(mse_path: np.ndarray, rule: str) -> int:
 
 
 class PrunerCVMixin:
-    """``fit`` of the CV estimators: every fold runs the warm-started path, the
-    rule picks ``alpha_``, and the model on all the data at ``alpha_`` comes
-    from the same path run on all the data (in parallel with the folds)."""
+    """``fit`` of the CV estimators: every fold runs the warm-started path to
+    ``path_tol``, the rule picks ``alpha_``, and the model on all the data at
+    ``alpha_`` comes from the same path run on all the data (in parallel with
+    the folds), trained on to ``tol``."""
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -167,19 +175,19 @@ class PrunerCVMixin:
         seed = self.random_state
         if not isinstance(seed, Integral):
             seed = check_random_state(seed).randint(np.iinfo(np.int32).max)
+        path_tol = self.tol if self.path_tol is None else self.path_tol
         worker = clone(self).set_params(
-            random_state=seed, verbose=max(int(self.verbose) - 1, 0)
+            random_state=seed, verbose=max(int(self.verbose) - 1, 0), tol=path_tol
+        )
+        per_alpha = (
+            EVALUATIONS_PER_CV_ALPHA if path_tol > self.tol else EVALUATIONS_PER_ALPHA
         )
         clock = perf_counter()
         with solver_threads():
             # Built once from all the data, and each fold subtracts its
             # held-out part: two builds, for paths worth n_folds on all data.
             statistics = self._gram_statistics(
-                X,
-                y,
-                sample_weight,
-                EVALUATIONS_PER_ALPHA * len(alphas) * len(folds),
-                n_builds=2,
+                X, y, sample_weight, per_alpha * len(alphas) * len(folds), n_builds=2
             )
         fold_jobs = (
             delayed(_fold_path)(
@@ -213,7 +221,19 @@ class PrunerCVMixin:
             problem = self._resolve_problem(X, y, sample_weight, statistics)
             self._set_problem(problem, self.alpha_)
             self.stage_times_ = {"path": path_time}
-            self._set_trained(trained_path[chosen])
-            self.n_iter_ = sum(trained.n_iter for trained in trained_path)
+            chosen_point = trained_path[chosen]
+            trained = self._trained_on(problem, chosen_point, path_tol)
+            self._set_trained(trained)
+            self.n_iter_ = sum(point.n_iter for point in trained_path) + (
+                trained.n_iter - chosen_point.n_iter
+            )
             self._prune_and_fine_tune(problem)
         return self
+
+    def _trained_on(self, problem, point, path_tol):
+        """The all-data path's trained ``point`` at ``alpha_``, trained on to
+        ``tol`` from where it stopped when the path ran to a looser
+        ``path_tol``, and counted together with that training."""
+        if path_tol <= self.tol:
+            return point
+        return continued(point, self._train(problem, point.model, escape_first=False))

@@ -340,6 +340,20 @@ class StageResult:
     residual_spectrum: tuple | None = None
 
 
+def continued(first: StageResult, then: StageResult) -> StageResult:
+    """``then``, a run of the same stage that started where ``first`` ended,
+    counted together with ``first``: one objective curve (the point where one
+    ends and the other starts once), the iterations and escapes of both."""
+    return replace(
+        then,
+        objective_curve=np.concatenate(
+            [first.objective_curve, then.objective_curve[1:]]
+        ),
+        n_iter=first.n_iter + then.n_iter,
+        n_escapes=first.n_escapes + then.n_escapes,
+    )
+
+
 def why_unconverged(
     result: StageResult, limit_name: str, max_iter: int, n_columns: int = 0
 ) -> str:

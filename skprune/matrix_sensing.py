@@ -327,8 +327,10 @@ class GroupLassoMatrixSensingCV(PrunerCVMixin, GroupLassoMatrixSensing):
     warm-started: each training starts from the solution at the previous,
     stronger penalty; each point is pruned and fine-tuned on the training
     part and scored by the mean squared error on the held-out part. The same
-    path runs on all the data (in parallel with the folds), and the model at
-    the chosen ``alpha_`` is pruned and fine-tuned on all the data.
+    path runs on all the data (in parallel with the folds). The paths stop at
+    ``path_tol``, enough to rank the strengths; the model at the chosen
+    ``alpha_`` is then trained on to ``tol``, pruned and fine-tuned on all
+    the data.
 
     Parameters
     ----------
@@ -355,6 +357,14 @@ class GroupLassoMatrixSensingCV(PrunerCVMixin, GroupLassoMatrixSensing):
     n_jobs : int, default=None
         Folds (and the path on all the data) run in parallel with joblib;
         ``None`` means 1 unless in a ``joblib.parallel_backend`` context.
+    path_tol : float or None, default=1e-5
+        The ``tol`` of training and fine-tuning along the paths, the folds'
+        and the one on all the data. The folds only rank the strengths: their
+        held-out errors need a precision well below the standard error of
+        their mean over the folds, not the final model's (see the user
+        guide's section 9). The model at ``alpha_`` is then trained
+        on to ``tol`` from where its path stopped, and pruned and fine-tuned
+        to ``tol``. ``None`` runs the paths to ``tol``.
     beta, prune_threshold, max_iter, tol, refit_max_iter, refit_solver
         As in :class:`GroupLassoMatrixSensing`.
     init, init_scale, modulo_rotations, random_state, verbose
@@ -367,8 +377,9 @@ class GroupLassoMatrixSensingCV(PrunerCVMixin, GroupLassoMatrixSensing):
         once from all the data; each fold's are those minus its held-out
         part's, so every path, and the final fine-tuning, evaluates in Gram
         form. ``"auto"`` weighs these two builds against
-        ``E = 19 * n_alphas * n_folds`` evaluations (the folds' paths and the
-        one on all the data), for a ``G`` of at most a quarter of ``X``'s
+        ``E = 10 * n_alphas * n_folds`` evaluations (the folds' paths and the
+        one on all the data, at ``path_tol``; 14 per strength with
+        ``path_tol=None``), for a ``G`` of at most a quarter of ``X``'s
         bytes: on the machine measured, from ``n`` of about ``d^2`` for
         Gaussian matrices (``d <= 90``) and of about ``d^3`` for rank-one
         vectors (``d <= 60``), in float64, twice that in float32. A running
@@ -385,11 +396,13 @@ class GroupLassoMatrixSensingCV(PrunerCVMixin, GroupLassoMatrixSensing):
     n_components_path_ : ndarray of shape (n_alphas, n_folds)
         Columns kept at each strength in each fold.
     column_norms_path_ : ndarray of shape (n_alphas, k)
-        Trained column norms at each strength on all the data.
+        Trained column norms at each strength on all the data (trained to
+        ``path_tol``).
     lambda_ : float
         ``alpha_ * lambda_max_``, the absolute penalty of the final model.
     n_iter_ : int
-        Training iterations of the path on all the data, over every strength.
+        Training iterations of the path on all the data, over every strength,
+        and of training the chosen point on to ``tol``.
     components_, n_components_, support_, column_norms_, trained_components_
         As in :class:`GroupLassoMatrixSensing`, for the model on all the data
         at ``alpha_``.
@@ -399,8 +412,9 @@ class GroupLassoMatrixSensingCV(PrunerCVMixin, GroupLassoMatrixSensing):
         As in :class:`GroupLassoMatrixSensing`.
     stage_times_ : dict
         Wall-clock seconds of the ``"path"`` (every fold and the path on all
-        the data, and the Gram statistics when built), ``"prune"`` and
-        ``"fine-tune"`` stages.
+        the data, and the Gram statistics when built), ``"train"`` (the chosen
+        point trained on to ``tol``, when ``path_tol`` is looser), ``"prune"``
+        and ``"fine-tune"`` stages.
 
     See Also
     --------
@@ -443,6 +457,7 @@ class GroupLassoMatrixSensingCV(PrunerCVMixin, GroupLassoMatrixSensing):
         cv=None,
         selection_rule="min",
         n_jobs=None,
+        path_tol=1e-5,
         beta=0.05,
         prune_threshold="auto",
         max_iter=1000,
@@ -462,6 +477,7 @@ class GroupLassoMatrixSensingCV(PrunerCVMixin, GroupLassoMatrixSensing):
         self.cv = cv
         self.selection_rule = selection_rule
         self.n_jobs = n_jobs
+        self.path_tol = path_tol
         self.beta = beta
         self.prune_threshold = prune_threshold
         self.max_iter = max_iter

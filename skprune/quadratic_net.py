@@ -392,9 +392,10 @@ class QuadraticNetPrunerCV(PrunerCVMixin, QuadraticNetPruner):
     predicts held-out targets best. In each fold the path is warm-started,
     each point is pruned and fine-tuned on the training part (its
     standardization learned there) and scored by the held-out mean squared
-    error. The same path runs on all the data, in parallel with the folds,
-    and the network at the chosen ``alpha_`` is pruned and fine-tuned on all
-    the data.
+    error. The same path runs on all the data, in parallel with the folds.
+    The paths stop at ``path_tol``, enough to rank the strengths; the network
+    at the chosen ``alpha_`` is then trained on to ``tol``, pruned and
+    fine-tuned on all the data.
 
     Parameters
     ----------
@@ -419,6 +420,10 @@ class QuadraticNetPrunerCV(PrunerCVMixin, QuadraticNetPruner):
         as well.
     n_jobs : int, default=None
         Folds (and the path on all the data) run in parallel with joblib.
+    path_tol : float or None, default=1e-5
+        As in :class:`~skprune.GroupLassoMatrixSensingCV`: the ``tol`` of the
+        paths, which only rank the strengths; the network at ``alpha_`` is
+        trained on to ``tol``. ``None`` runs the paths to ``tol``.
     output_signs, fit_linear, fit_intercept, standardize, beta, prune_threshold
         As in :class:`QuadraticNetPruner`.
     max_iter, tol, refit_max_iter, refit_solver, init, init_scale
@@ -440,11 +445,13 @@ class QuadraticNetPrunerCV(PrunerCVMixin, QuadraticNetPruner):
     n_components_path_ : ndarray of shape (n_alphas, n_folds)
         Neurons kept at each strength in each fold.
     column_norms_path_ : ndarray of shape (n_alphas, k)
-        Trained neuron norms at each strength on all the data.
+        Trained neuron norms at each strength on all the data (trained to
+        ``path_tol``).
     lambda_ : float
         ``alpha_ * lambda_max_``, the absolute penalty of the final network.
     n_iter_ : int
-        Training iterations of the path on all the data, over every strength.
+        Training iterations of the path on all the data, over every strength,
+        and of training the chosen point on to ``tol``.
     components_, output_weights_, coef_, intercept_, n_components_, support_
         As in :class:`QuadraticNetPruner`, for the network on all the data at
         ``alpha_``.
@@ -455,8 +462,9 @@ class QuadraticNetPrunerCV(PrunerCVMixin, QuadraticNetPruner):
     refit_n_iter_, refit_loss_curve_, n_features_in_
         As in :class:`QuadraticNetPruner`.
     stage_times_ : dict
-        Wall-clock seconds of the ``"path"``, ``"prune"`` and ``"fine-tune"``
-        stages.
+        Wall-clock seconds of the ``"path"``, ``"train"`` (the chosen point
+        trained on to ``tol``, when ``path_tol`` is looser), ``"prune"`` and
+        ``"fine-tune"`` stages.
 
     See Also
     --------
@@ -494,6 +502,7 @@ class QuadraticNetPrunerCV(PrunerCVMixin, QuadraticNetPruner):
         cv=None,
         selection_rule="min",
         n_jobs=None,
+        path_tol=1e-5,
         output_signs="mixed",
         fit_linear=True,
         fit_intercept=True,
@@ -516,6 +525,7 @@ class QuadraticNetPrunerCV(PrunerCVMixin, QuadraticNetPruner):
         self.cv = cv
         self.selection_rule = selection_rule
         self.n_jobs = n_jobs
+        self.path_tol = path_tol
         self.output_signs = output_signs
         self.fit_linear = fit_linear
         self.fit_intercept = fit_intercept

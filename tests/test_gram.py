@@ -21,7 +21,7 @@ from skprune.datafit import QuadraticModel
 from skprune.datasets import make_matrix_sensing
 from skprune.gram import (
     CACHE_BYTES,
-    EVALUATIONS_PER_ALPHA,
+    EVALUATIONS_PER_CV_ALPHA,
     EVALUATIONS_PER_FIT,
     MAX_GRAM_BYTES,
     MAX_GRAM_FRACTION_OF_X,
@@ -429,7 +429,7 @@ def test_auto_decides_as_the_guide_says():
     form of CV runs at n = 5 d r (d = 20 to 50) and of a rank-one CV run at
     d = 30, n = 16 d^2 is given up for memory. The cap (d <= 90) holds
     whatever the evaluations."""
-    fit, cv = EVALUATIONS_PER_FIT, EVALUATIONS_PER_ALPHA * 12 * 5
+    fit, cv = EVALUATIONS_PER_FIT, EVALUATIONS_PER_CV_ALPHA * 12 * 5
 
     def pays(n, d, sensing, evaluations, builds=1):
         return precompute_pays(
