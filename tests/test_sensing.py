@@ -85,11 +85,13 @@ def test_rank_one_residual_and_adjoint_matches_naive(rng):
     assert_close(adjoint, naive_adjoint_matrix(outer_stack(X), weights * expected) @ U)
 
 
+@pytest.mark.parametrize("n_directions", [1, 3])
 @pytest.mark.parametrize("kind", ["dense", "rank_one"])
-def test_measure_each_matches_naive(rng, kind):
+def test_measure_each_matches_naive(rng, kind, n_directions):
     """measure_each gives v_j^T A_i v_j for each column v_j apart (explicit
-    A_i, and explicit x_i x_i^T for rank-one sensing)."""
-    V = rng.standard_normal((D, 3))
+    A_i, and explicit x_i x_i^T for rank-one sensing); one direction and
+    several take different products."""
+    V = rng.standard_normal((D, n_directions))
     if kind == "dense":
         matrices = rng.standard_normal((N_SAMPLES, D, D))
         operator = DenseSensing(matrices)
@@ -97,7 +99,7 @@ def test_measure_each_matches_naive(rng, kind):
         X = rng.standard_normal((N_SAMPLES, D))
         matrices, operator = outer_stack(X), RankOneSensing(X)
     expected = np.column_stack([[v @ A @ v for A in matrices] for v in V.T])
-    measured = np.empty((N_SAMPLES, 3))
+    measured = np.empty((N_SAMPLES, n_directions))
     operator.measure_each(V, measured)
     assert_close(measured, expected)
 
