@@ -222,7 +222,7 @@ class PrunerCVMixin:
             self._set_problem(problem, self.alpha_)
             self.stage_times_ = {"path": path_time}
             chosen_point = trained_path[chosen]
-            trained = self._trained_on(problem, chosen_point, path_tol)
+            trained = self._trained_to_tol(problem, chosen_point, path_tol)
             self._set_trained(trained)
             self.n_iter_ = sum(point.n_iter for point in trained_path) + (
                 trained.n_iter - chosen_point.n_iter
@@ -230,7 +230,7 @@ class PrunerCVMixin:
             self._prune_and_fine_tune(problem)
         return self
 
-    def _trained_on(self, problem, point, path_tol):
+    def _trained_to_tol(self, problem, point, path_tol):
         """The all-data path's trained ``point`` at ``alpha_``, trained on to
         ``tol`` from where it stopped when the path ran to a looser
         ``path_tol``, and counted together with that training."""
