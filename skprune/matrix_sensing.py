@@ -362,9 +362,9 @@ class GroupLassoMatrixSensingCV(PrunerCVMixin, GroupLassoMatrixSensing):
         and the one on all the data. The folds only rank the strengths: their
         held-out errors need a precision well below the standard error of
         their mean over the folds, not the final model's (see the user
-        guide's section 9). The model at ``alpha_`` is then trained
-        on to ``tol`` from where its path stopped, and pruned and fine-tuned
-        to ``tol``. ``None`` runs the paths to ``tol``.
+        guide's section 9). The model at ``alpha_`` is then trained on to
+        ``tol`` from where its path stopped, and pruned and fine-tuned to
+        ``tol``. ``None`` runs the paths to ``tol``.
     beta, prune_threshold, max_iter, tol, refit_max_iter, refit_solver
         As in :class:`GroupLassoMatrixSensing`.
     init, init_scale, modulo_rotations, random_state, verbose
