@@ -327,10 +327,10 @@ EVALUATIONS_PER_FINE_TUNE = 20
 EVALUATIONS_PER_ALPHA = 14
 
 #: Per strength of the paths of a CV run, which stop at ``path_tol=1e-5``
-#: rather than ``tol``: 0.69 times as many as at ``tol`` (median over 20
-#: planted problems, Gaussian and rank-one sensing, ``d = 10, 20``, ``n``
-#: from ``d r`` to ``16 d^2``).
-EVALUATIONS_PER_CV_ALPHA = 10
+#: rather than ``tol``: the median of the CV runs of
+#: ``benchmarks/bench_precompute.py``, half of the 14 it measured when the
+#: paths ran to ``tol``.
+EVALUATIONS_PER_CV_ALPHA = 7
 
 #: Seconds per unit of work with one BLAS thread, measured by
 #: ``benchmarks/bench_precompute.py`` (x86_64, 2 shared cores): one

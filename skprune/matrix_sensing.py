@@ -377,12 +377,12 @@ class GroupLassoMatrixSensingCV(PrunerCVMixin, GroupLassoMatrixSensing):
         once from all the data; each fold's are those minus its held-out
         part's, so every path, and the final fine-tuning, evaluates in Gram
         form. ``"auto"`` weighs these two builds against
-        ``E = 10 * n_alphas * n_folds`` evaluations (the folds' paths and the
+        ``E = 7 * n_alphas * n_folds`` evaluations (the folds' paths and the
         one on all the data, at ``path_tol``; 14 per strength with
         ``path_tol=None``), for a ``G`` of at most a quarter of ``X``'s
         bytes: on the machine measured, from ``n`` of about ``d^2`` for
         Gaussian matrices (``d <= 90``) and of about ``d^3`` for rank-one
-        vectors (``d <= 60``), in float64, twice that in float32. A running
+        vectors (``d <= 40``), in float64, twice that in float32. A running
         fold holds its own ``G`` as well (and briefly its held-out part's).
 
     Attributes
