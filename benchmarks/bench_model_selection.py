@@ -7,8 +7,9 @@ folds, the same ``n_jobs`` and the estimators' defaults (``init`` as chosen,
 fold's problem once (in Gram form, each fold's statistics are all the data's
 minus its held-out part's), runs one warm-started path per fold (and one on
 all the data, in parallel with the folds) to its default ``path_tol``, and
-trains the chosen point on to ``tol``, prunes and fine-tunes it at the end. The script alternates the two, prints the median wall time of each,
-their ratio, the alpha each chose, the number of columns (or neurons) its
+trains the chosen point on to ``tol``, prunes and fine-tunes it at the end.
+The script alternates the two, prints the median wall time of each, their
+ratio, the alpha each chose, the number of columns (or neurons) its
 final model keeps, and how far apart the two final models' predictions on
 the training data are, ``||f_cv - f_grid|| / ||f_grid - mean(f_grid)||``:
 on a plateau of alphas that keep the same columns, the two may choose
