@@ -179,9 +179,8 @@ class PrunerCVMixin:
         worker = clone(self).set_params(
             random_state=seed, verbose=max(int(self.verbose) - 1, 0), tol=path_tol
         )
-        per_alpha = (
-            EVALUATIONS_PER_CV_ALPHA if path_tol > self.tol else EVALUATIONS_PER_ALPHA
-        )
+        paths_looser = path_tol > self.tol  # then the chosen point trains on
+        per_alpha = EVALUATIONS_PER_CV_ALPHA if paths_looser else EVALUATIONS_PER_ALPHA
         clock = perf_counter()
         with solver_threads():
             # Built once from all the data, and each fold subtracts its
@@ -221,19 +220,11 @@ class PrunerCVMixin:
             problem = self._resolve_problem(X, y, sample_weight, statistics)
             self._set_problem(problem, self.alpha_)
             self.stage_times_ = {"path": path_time}
-            chosen_point = trained_path[chosen]
-            trained = self._trained_to_tol(problem, chosen_point, path_tol)
+            trained, n_iter = trained_path[chosen], 0
+            if paths_looser:  # train on to tol from where the path stopped
+                final = self._train(problem, trained.model, escape_first=False)
+                trained, n_iter = continued(trained, final), final.n_iter
             self._set_trained(trained)
-            self.n_iter_ = sum(point.n_iter for point in trained_path) + (
-                trained.n_iter - chosen_point.n_iter
-            )
+            self.n_iter_ = n_iter + sum(point.n_iter for point in trained_path)
             self._prune_and_fine_tune(problem)
         return self
-
-    def _trained_to_tol(self, problem, point, path_tol):
-        """The all-data path's trained ``point`` at ``alpha_``, trained on to
-        ``tol`` from where it stopped when the path ran to a looser
-        ``path_tol``, and counted together with that training."""
-        if path_tol <= self.tol:
-            return point
-        return continued(point, self._train(problem, point.model, escape_first=False))
