@@ -185,7 +185,13 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         ``warm_start`` the trained model of the previous fit."""
         if not self._warm:
             return start_model(
-                problem, self.init, self.alpha, self.init_scale, random_state
+                problem,
+                self.init,
+                self.alpha,
+                self.init_scale,
+                random_state,
+                max_iter=self.max_iter,
+                tol=self.tol,
             )
         previous = self._trained_model
         expected = (problem.start.factor.shape[0], problem.signs.shape[0])

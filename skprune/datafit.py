@@ -1,5 +1,6 @@
 """The least-squares datafit of a factored quadratic model."""
 
+from copy import copy
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -47,6 +48,7 @@ class Datafit(Protocol):
     n_samples: int
     fit_intercept: bool
     round_off: float
+    rank_one: bool
 
     def value(self, model: QuadraticModel) -> float: ...
 
@@ -63,6 +65,8 @@ class Datafit(Protocol):
     def regress_along(self, model: QuadraticModel, directions, signs): ...
 
     def input_second_moments(self) -> tuple: ...
+
+    def in_subspace(self, basis: np.ndarray) -> "Datafit": ...
 
 
 class QuadraticLeastSquares:
@@ -137,6 +141,11 @@ class QuadraticLeastSquares:
     @property
     def n_linear(self) -> int:
         return 0 if self.linear_design is None else self.linear_design.shape[1]
+
+    @property
+    def rank_one(self) -> bool:
+        """Whether the measurements are rank-one, ``A_i = x_i x_i^T``."""
+        return self.operator.rank_one
 
     @property
     def n_samples(self) -> int:
@@ -259,6 +268,17 @@ class QuadraticLeastSquares:
         if vectors is not None and self.linear_design is self.operator.rows:
             return vectors, vectors  # the network: the same rows twice
         return vectors, self.linear_design.weighted_gram(weights) / n_samples
+
+    def in_subspace(self, basis: np.ndarray) -> "QuadraticLeastSquares":
+        """The same loss as a function of ``W`` for factors ``U = B W``, ``B``
+        the ``d x p`` ``basis`` (orthonormal columns): the measurements
+        restricted to its span (:meth:`DenseSensing.in_subspace
+        <skprune.sensing.DenseSensing.in_subspace>`; measurements that are
+        not rank-one only), the same targets, weights, linear term and
+        constant."""
+        restricted = copy(self)
+        restricted.operator = self.operator.in_subspace(basis)
+        return restricted
 
     def value_and_gradient(self, model: QuadraticModel):
         """Return ``L`` and its gradients ``(dL/dU, dL/dw, dL/db)``.

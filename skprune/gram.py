@@ -211,12 +211,13 @@ class GramLeastSquares:
     def __init__(self, statistics: GramStatistics):
         # G is symmetric: read a C-ordered G as its (Fortran-ordered)
         # transpose, so that BLAS never copies it.
+        self._statistics = statistics
         gram = statistics.gram
         self._gram = gram if gram.flags.f_contiguous else gram.T
         self.n_features = d = statistics.n_features
         self.n_samples = statistics.n_samples
         self.round_off = statistics.round_off
-        self._rank_one = statistics.rank_one
+        self.rank_one = statistics.rank_one
         first, second = np.triu_indices(d)
         # Positions of m's entries in vec(M), and in vec(M^T) (the same on the
         # diagonal); off the diagonal, K takes half of each entry.
@@ -296,9 +297,33 @@ class GramLeastSquares:
         weighted means of ``x_a^2`` and whose other entries those of
         ``2 x_a x_b`` halved, is the second moment of the ``x_i``; ``None``
         otherwise, and for the linear term, which there is not."""
-        if not self._rank_one:
+        if not self.rank_one:
             return None, None
         return self._matrix(self._mean_feature), None
+
+    def in_subspace(self, basis: np.ndarray) -> "GramLeastSquares":
+        """As :meth:`QuadraticLeastSquares.in_subspace`, from the statistics:
+        the coordinates of ``B S B^T`` are ``E s`` for the coordinates ``s`` of
+        a symmetric ``p x p`` matrix ``S`` (``E``'s columns are those of
+        ``B (e_a e_c^T + e_c e_a^T) B^T``, halved for ``a = c``), so ``G``,
+        ``h`` and the mean feature become ``E^T G E``, ``E^T h`` and
+        ``E^T f``."""
+        p = basis.shape[1]
+        first, second = np.triu_indices(p)
+        pairs = np.einsum("aj,bj->jab", basis[:, first], basis[:, second])
+        pairs += pairs.transpose(0, 2, 1)
+        pairs[first == second] *= 0.5
+        embedding = pairs.reshape(first.size, -1)[:, self._upper].T
+        statistics = self._statistics
+        return GramLeastSquares(
+            replace(
+                statistics,
+                n_features=p,
+                gram=np.asfortranarray(embedding.T @ (self._gram @ embedding)),
+                target_moment=embedding.T @ statistics.target_moment,
+                feature_sum=embedding.T @ statistics.feature_sum,
+            )
+        )
 
     def regress_along(self, model, directions, signs):
         """As :meth:`QuadraticLeastSquares.regress_along`, from the normal

@@ -88,8 +88,10 @@ class GroupLassoMatrixSensing(BaseGroupLassoPruner):
     init : {"spectral", "random"}, default="spectral"
         Start of training. ``"spectral"``: the directions of the residual
         correlation that the penalty lets grow, at the sizes that minimize
-        the penalized objective along them (:func:`skprune.core.spectral_model`;
-        zero for those the penalty does not support), every other column
+        the penalized objective along them (zero for those the penalty does
+        not support), then, for matrices that are not rank-one, trained within
+        the span of those kept, on the data restricted to it
+        (:func:`skprune.core.spectral_model`); every other column
         exactly zero and out of training's arithmetic until a saddle escape
         lets it grow; it needs 3 to 7 times fewer training iterations than
         ``"random"`` on planted problems, with the same rank and error.

@@ -95,7 +95,13 @@ def run_path(
     """
     random_state = check_random_state(estimator.random_state)
     model = start_model(
-        problem, estimator.init, alphas[0], estimator.init_scale, random_state
+        problem,
+        estimator.init,
+        alphas[0],
+        estimator.init_scale,
+        random_state,
+        max_iter=estimator.max_iter,
+        tol=estimator.tol,
     )
     points, tuned, all_converged = [], None, True
     for alpha in alphas:

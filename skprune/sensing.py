@@ -20,6 +20,11 @@ A sensing operator knows ``n_samples`` measurement matrices ``A_i`` of size
 ``measure_each(V, out)``
     the measurements ``v_j^T S_i v_j`` of each column ``v_j`` of ``V`` apart,
     written into a float64 array (the spectral start's least squares);
+``in_subspace(basis)`` (:class:`DenseSensing` only)
+    the operator of the measurements of ``M = B W D W^T B^T`` as a function of
+    ``W``, for a ``d x p`` ``basis`` ``B`` with orthonormal columns: the
+    sensing of the ``p x p`` matrices ``B^T S_i B`` (the spectral start
+    trains within the span of its columns, :func:`skprune.core.spectral_model`);
 ``features(rows)``
     for the samples in ``rows``, the coordinates ``phi_i`` of the measurement
     with ``<S_i, M> = phi_i . M[triu_indices(d)]`` for every symmetric ``M``
@@ -108,6 +113,23 @@ class DenseSensing:
             out[:, 0] = self._flat @ outer[:, 0]
         else:
             out[...] = (outer.T @ self._flat.T).T
+
+    def in_subspace(self, basis):
+        """The :class:`DenseSensing` of the ``p x p`` matrices ``B^T S_i B``
+        (``B`` the ``d x p`` ``basis``): ``<S_i, B W D W^T B^T> =
+        <B^T S_i B, W D W^T>``. Their ``p (p + 1) / 2`` distinct entries
+        ``<S_i, sym(b_a b_c^T)>`` are one product of ``X`` with as many
+        ``d^2``-vectors, as in :meth:`measure_each`."""
+        d, p = basis.shape
+        first, second = np.triu_indices(p)
+        pairs = np.einsum("aj,bj->abj", basis[:, first], basis[:, second])
+        pairs = 0.5 * (pairs + pairs.transpose(1, 0, 2))
+        pairs = pairs.reshape(d * d, first.size).astype(self.dtype, copy=False)
+        entries = (pairs.T @ self._flat.T).T
+        matrices = np.empty((self.n_samples, p, p), dtype=self.dtype)
+        matrices[:, first, second] = entries
+        matrices[:, second, first] = entries
+        return DenseSensing(matrices)
 
     def residual_and_adjoint(self, U, signs, offset, weights=None):
         """``r = forward(U, signs) + offset`` and ``sum_i w_i r_i S_i U``.

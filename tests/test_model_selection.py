@@ -577,7 +577,7 @@ def test_spectral_start_is_close_to_the_planted_matrix(sensing):
     X, y, U_star = problem(sensing, 2)
     estimator = GroupLassoMatrixSensing(alpha=0.05)
     problem_ = estimator._resolve_problem(*estimator._validate_fit_data(X, y, None))
-    start = spectral_model(problem_, 0.05)
+    start = spectral_model(problem_, 0.05, max_iter=1000, tol=1e-7)
     d, r = U_star.shape
     assert relative_error(start.factor, U_star) < 2 * np.sqrt(r * d / len(y))
     # the rule: the eigenvectors of C_c above alpha times its top eigenvalue
@@ -595,7 +595,7 @@ def test_spectral_start_is_close_to_the_planted_matrix(sensing):
 def test_spectral_sizes_minimize_the_penalized_objective_along_the_directions(
     sensing,
 ):
-    """The spectral start is sum_j t_j v_j v_j^T over the eigenvectors v_j of
+    """The sized spectral columns are sum_j t_j v_j v_j^T over the eigenvectors v_j of
     C_c above alpha times its top eigenvalue (formed here from the explicit
     A_i), with sizes t >= 0 at a stationary point of the naive objective of
     training along them, F(t) = 1/(2n) sum_i (sum_j t_j v_j^T A_i v_j - y_i)^2
@@ -604,13 +604,13 @@ def test_spectral_sizes_minimize_the_penalized_objective_along_the_directions(
     where t_j = 0. The penalty acts: it zeroes directions of positive
     least-squares size (numpy lstsq), and F is lower than at the clipped
     least-squares sizes, the start's sizes before it."""
-    from skprune.core import spectral_model
+    from skprune.core import sized_spectral_model
 
     X, y, _ = problem(sensing, 2)
     alpha = 0.1
     estimator = GroupLassoMatrixSensing(alpha=alpha)
     problem_ = estimator._resolve_problem(*estimator._validate_fit_data(X, y, None))
-    start = spectral_model(problem_, alpha)
+    start = sized_spectral_model(problem_, alpha)
     matrices = explicit_matrices(X)
     eigenvalues, vectors = np.linalg.eigh(
         np.einsum("n,nab->ab", y - y.mean(), matrices) / len(y)
@@ -644,6 +644,57 @@ def test_spectral_sizes_minimize_the_penalized_objective_along_the_directions(
     least_squares = np.linalg.lstsq(measurements, y, rcond=None)[0]
     assert np.any((least_squares > 0) & (sizes == 0))
     assert objective(sizes) < objective(np.maximum(least_squares, 0.0))
+
+
+@pytest.mark.parametrize("precompute", [False, True])
+def test_spectral_start_trained_in_its_span_is_stationary_there(precompute):
+    """Gaussian sensing at n = 5 d r (d = 30, seed 0), where the sized columns
+    hold a fourth one beside the three planted, of half the prune threshold or
+    more. In the start trained within their span B (orthonormal columns) it
+    falls below 1e-3 of the threshold while the planted three stay above three
+    times it (the planted rank, the oracle's); the start lies in span(B), is a
+    stationary point there of the naive objective
+    F(W) = 1/(2n) sum_i (<A_i, B W W^T B^T> - y_i)^2
+    + lambda sum_j ||w_j||^2 / sqrt(||w_j||^2 + beta_abs) (its gradient,
+    written from the explicit A_i, is below 1e-3 of that at the sized columns;
+    measured 1.2e-4) and has the lower F. Both the data and the Gram form."""
+    from skprune.core import sized_spectral_model, spectral_model
+
+    X, y = make_matrix_sensing(450, 30, 3, noise=0.1, random_state=0)
+    estimator = GroupLassoMatrixSensing(precompute=precompute)
+    problem_ = estimator._resolve_problem(
+        *estimator._validate_fit_data(X, y, None),
+        statistics=estimator._gram_statistics(X, y, None, 30) if precompute else None,
+    )
+    sized = sized_spectral_model(problem_, estimator.alpha)
+    start = spectral_model(problem_, estimator.alpha, max_iter=1000, tol=1e-7)
+    threshold = problem_.penalty.auto_threshold()
+    sized_norms = np.sort(np.linalg.norm(sized.factor, axis=0))[::-1]
+    norms = np.sort(np.linalg.norm(start.factor, axis=0))[::-1]
+    live = np.linalg.norm(sized.factor, axis=0) > 0
+    assert np.count_nonzero(live) == 4 and sized_norms[3] > 0.5 * threshold
+    assert np.all(norms[:3] > 3 * threshold) and norms[3] < 1e-3 * threshold
+    basis = sized.factor[:, live] / np.linalg.norm(sized.factor[:, live], axis=0)
+    assert_allclose(basis @ (basis.T @ start.factor), start.factor, atol=1e-12)
+
+    symmetric = 0.5 * (X + X.transpose(0, 2, 1))
+    strength = estimator.alpha * problem_.lambda_max
+    beta = problem_.penalty.beta
+
+    def objective_and_gradient(U):
+        residual = np.einsum("nab,ab->n", symmetric, U @ U.T) - y
+        norms = np.sum(U**2, axis=0)
+        value = 0.5 * np.mean(residual**2) + strength * np.sum(
+            norms / np.sqrt(norms + beta)
+        )
+        slope = (norms + 2 * beta) / (2 * (norms + beta) ** 1.5)
+        gradient = 2 * np.einsum("n,nab->ab", residual, symmetric) @ U / len(y)
+        return value, basis.T @ (gradient + strength * 2 * U * slope)
+
+    value, gradient = objective_and_gradient(start.factor[:, live])
+    sized_value, sized_gradient = objective_and_gradient(sized.factor[:, live])
+    assert np.abs(gradient).max() <= 1e-3 * np.abs(sized_gradient).max()
+    assert value < sized_value
 
 
 @pytest.mark.parametrize("sensing", SENSINGS)
