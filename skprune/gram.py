@@ -29,7 +29,7 @@ import numpy as np
 from scipy.linalg.blas import dsymv, dsyrk
 
 from .datafit import QuadraticModel
-from .sensing import CACHE_BYTES
+from .sensing import CACHE_BYTES, symmetric_pairs
 
 #: Floats of one block of features ``phi_i`` while building the statistics
 #: (512 KiB): the temporaries are bounded whatever ``n`` and stay in cache
@@ -308,17 +308,15 @@ class GramLeastSquares:
         ``B (e_a e_c^T + e_c e_a^T) B^T``, halved for ``a = c``), so ``G``,
         ``h`` and the mean feature become ``E^T G E``, ``E^T h`` and
         ``E^T f``."""
-        p = basis.shape[1]
-        first, second = np.triu_indices(p)
-        pairs = np.einsum("aj,bj->jab", basis[:, first], basis[:, second])
-        pairs += pairs.transpose(0, 2, 1)
-        pairs[first == second] *= 0.5
-        embedding = pairs.reshape(first.size, -1)[:, self._upper].T
+        first, second = np.triu_indices(basis.shape[1])
+        # sym(b_a b_c^T) is half of E's column off the diagonal.
+        embedding = symmetric_pairs(basis)[self._upper]
+        embedding *= np.where(first == second, 1.0, 2.0)
         statistics = self._statistics
         return GramLeastSquares(
             replace(
                 statistics,
-                n_features=p,
+                n_features=basis.shape[1],
                 gram=np.asfortranarray(embedding.T @ (self._gram @ embedding)),
                 target_moment=embedding.T @ statistics.target_moment,
                 feature_sum=embedding.T @ statistics.feature_sum,

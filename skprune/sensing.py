@@ -120,11 +120,9 @@ class DenseSensing:
         <B^T S_i B, W D W^T>``. Their ``p (p + 1) / 2`` distinct entries
         ``<S_i, sym(b_a b_c^T)>`` are one product of ``X`` with as many
         ``d^2``-vectors, as in :meth:`measure_each`."""
-        d, p = basis.shape
+        p = basis.shape[1]
         first, second = np.triu_indices(p)
-        pairs = np.einsum("aj,bj->abj", basis[:, first], basis[:, second])
-        pairs = 0.5 * (pairs + pairs.transpose(1, 0, 2))
-        pairs = pairs.reshape(d * d, first.size).astype(self.dtype, copy=False)
+        pairs = symmetric_pairs(basis).astype(self.dtype, copy=False)
         entries = (pairs.T @ self._flat.T).T
         matrices = np.empty((self.n_samples, p, p), dtype=self.dtype)
         matrices[:, first, second] = entries
@@ -170,6 +168,17 @@ class DenseSensing:
         features += np.take(block, second * d + first, axis=1)
         features *= np.where(first == second, 0.5, 1.0)
         return features
+
+
+def symmetric_pairs(basis: np.ndarray) -> np.ndarray:
+    """``vec(sym(b_a b_c^T))`` for the pairs ``a <= c`` of columns of the
+    ``d x p`` ``basis``, in the order of ``triu_indices(p)``: shape
+    ``(d * d, p (p + 1) / 2)``, float64."""
+    d, p = basis.shape
+    first, second = np.triu_indices(p)
+    pairs = np.einsum("aj,bj->abj", basis[:, first], basis[:, second])
+    pairs = 0.5 * (pairs + pairs.transpose(1, 0, 2))
+    return pairs.reshape(d * d, first.size)
 
 
 class RankOneSensing:
