@@ -100,10 +100,11 @@ def timed(function):
 
 @contextmanager
 def counted_evaluations():
-    """Count the calls of ``value_and_gradient`` of both datafits."""
+    """Count the calls of ``value_gradient_and_correlation`` of both datafits."""
     counts = {"calls": 0}
     originals = {
-        cls: cls.value_and_gradient for cls in (QuadraticLeastSquares, GramLeastSquares)
+        cls: cls.value_gradient_and_correlation
+        for cls in (QuadraticLeastSquares, GramLeastSquares)
     }
 
     def counting(original):
@@ -114,12 +115,12 @@ def counted_evaluations():
         return wrapper
 
     for cls, original in originals.items():
-        cls.value_and_gradient = counting(original)
+        cls.value_gradient_and_correlation = counting(original)
     try:
         yield counts
     finally:
         for cls, original in originals.items():
-            cls.value_and_gradient = original
+            cls.value_gradient_and_correlation = original
 
 
 # -- the measurements -----------------------------------------------------------

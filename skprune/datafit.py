@@ -52,7 +52,7 @@ class Datafit(Protocol):
 
     def value(self, model: QuadraticModel) -> float: ...
 
-    def value_and_gradient(self, model: QuadraticModel): ...
+    def value_gradient_and_correlation(self, model: QuadraticModel): ...
 
     def residual_correlation(
         self, model: QuadraticModel, *, centered: bool = False
@@ -280,16 +280,20 @@ class QuadraticLeastSquares:
         restricted.operator = self.operator.in_subspace(basis)
         return restricted
 
-    def value_and_gradient(self, model: QuadraticModel):
-        """Return ``L`` and its gradients ``(dL/dU, dL/dw, dL/db)``.
+    def value_gradient_and_correlation(self, model: QuadraticModel):
+        """Return ``L``, its gradients ``(dL/dU, dL/dw, dL/db)``, and the
+        residual correlation ``C`` (:meth:`residual_correlation`) when the
+        evaluation forms it on the way, else ``None``.
 
         ``dL/dU = (2/n) sum_i s_i r_i S_i U D``, ``dL/dw = Z^T (s r) / n`` and
         ``dL/db = mean(s r)``, with ``r`` the residual and ``s`` the weights
-        normalized to mean one.
+        normalized to mean one. Dense measurements form ``sum_i s_i r_i S_i``
+        before multiplying it by ``U``, which is ``-n C``; rank-one ones
+        never do.
         """
         n_samples = self.y.shape[0]
         offset = self._add_unpenalized_part(model, np.negative(self.y))
-        residual, adjoint = self.operator.residual_and_adjoint(
+        residual, adjoint, correlation = self.operator.residual_and_adjoint(
             model.factor, model.signs, offset, self.weights
         )
         del offset  # n numbers: free them before the sums below
@@ -303,7 +307,9 @@ class QuadraticLeastSquares:
             float(np.mean(weighted, dtype=np.float64)) if self.fit_intercept else 0.0
         )
         value = 0.5 * _dot(residual, weighted) / n_samples
-        return value, (grad_factor, grad_coef, grad_intercept)
+        if correlation is not None:
+            correlation /= -n_samples
+        return value, (grad_factor, grad_coef, grad_intercept), correlation
 
     def fit_unpenalized_part(self) -> tuple[np.ndarray, float]:
         """Weighted least-squares ``(w, b)`` of the linear term and constant

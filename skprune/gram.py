@@ -257,16 +257,19 @@ class GramLeastSquares:
         coordinates = self._coordinates(model.factor, model.signs)
         return self._value(coordinates, self._gram_times(coordinates) - self._moment)
 
-    def value_and_gradient(self, model: QuadraticModel):
-        """Return ``L`` and its gradients ``(dL/dU, dL/dw, dL/db)``.
+    def value_gradient_and_correlation(self, model: QuadraticModel):
+        """Return ``L``, its gradients ``(dL/dU, dL/dw, dL/db)`` and the
+        residual correlation ``C`` (:meth:`residual_correlation`).
 
         ``dL/dU = 2 K U D`` with ``K`` the matrix of ``G m - h``, which is
-        ``(1/n) sum_i s_i r_i S_i``; the other two are empty and zero.
+        ``(1/n) sum_i s_i r_i S_i = -C``; the other two are empty and zero.
         """
         coordinates = self._coordinates(model.factor, model.signs)
         gradient = self._gram_times(coordinates) - self._moment
-        grad_factor = 2.0 * (self._matrix(gradient) @ model.factor) * model.signs
-        return self._value(coordinates, gradient), (grad_factor, np.zeros(0), 0.0)
+        matrix = self._matrix(gradient)
+        grad_factor = 2.0 * (matrix @ model.factor) * model.signs
+        gradients = (grad_factor, np.zeros(0), 0.0)
+        return self._value(coordinates, gradient), gradients, -matrix
 
     def residual_correlation(
         self, model: QuadraticModel, *, centered: bool = False
@@ -341,7 +344,8 @@ class GramLeastSquares:
         return coefficients, normal, columns.T @ self._mean_feature
 
 
-#: Median evaluations of the loss and gradient (``value_and_gradient``) that
+#: Median evaluations of the loss and gradient
+#: (``value_gradient_and_correlation``) that
 #: a fit, a fine-tuning alone and each strength of a path make on the
 #: planted problems of ``benchmarks/bench_precompute.py``. Ill-posed problems
 #: (``n`` near ``d r``) make 3 to 10 times more.

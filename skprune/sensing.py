@@ -14,9 +14,11 @@ A sensing operator knows ``n_samples`` measurement matrices ``A_i`` of size
 ``adjoint_matrix(residual)``
     the ``d x d`` matrix ``sum_i residual_i S_i``;
 ``residual_and_adjoint(U, signs, offset, weights)``
-    the residual ``r = forward(U) + offset`` and ``sum_i w_i r_i S_i U``:
-    what one evaluation of a least-squares loss needs, in one pass over
-    large dense data;
+    the residual ``r = forward(U) + offset``, ``sum_i w_i r_i S_i U`` and,
+    where the product forms it on the way (:class:`DenseSensing`), the
+    ``d x d`` matrix ``sum_i w_i r_i S_i`` (``None`` otherwise): what one
+    evaluation of a least-squares loss needs, in one pass over large dense
+    data, and what a saddle escape at the point evaluated reads;
 ``measure_each(V, out)``
     the measurements ``v_j^T S_i v_j`` of each column ``v_j`` of ``V`` apart,
     written into a float64 array (the spectral start's least squares);
@@ -130,7 +132,8 @@ class DenseSensing:
         return DenseSensing(matrices)
 
     def residual_and_adjoint(self, U, signs, offset, weights=None):
-        """``r = forward(U, signs) + offset`` and ``sum_i w_i r_i S_i U``.
+        """``r = forward(U, signs) + offset``, ``sum_i w_i r_i S_i U`` and the
+        matrix ``sum_i w_i r_i S_i`` that it multiplies by ``U``.
 
         ``w`` are the ``weights`` (ones for ``None``). Two passes over ``X``,
         or, for ``X`` larger than :data:`CACHE_BYTES`, one: block by block of
@@ -144,9 +147,10 @@ class DenseSensing:
             residual = self._flat @ gram
             residual += offset
             weighted = residual if weights is None else weights * residual
-            return residual, self.adjoint_times(weighted, U)
+            correlation = self.adjoint_matrix(weighted)
+            return residual, correlation @ U, correlation
         residual = np.empty(self.n_samples, dtype=self.dtype)
-        correlation = np.zeros(self._flat.shape[1])
+        flat_correlation = np.zeros(self._flat.shape[1])
         rows_per_block = max(1, FUSED_BLOCK_BYTES // self._flat[0].nbytes)
         for start in range(0, self.n_samples, rows_per_block):
             rows = slice(start, start + rows_per_block)
@@ -155,8 +159,9 @@ class DenseSensing:
             weighted = (
                 residual[rows] if weights is None else weights[rows] * residual[rows]
             )
-            correlation += weighted @ block
-        return residual, self._symmetric(correlation) @ U
+            flat_correlation += weighted @ block
+        correlation = self._symmetric(flat_correlation)
+        return residual, correlation @ U, correlation
 
     def features(self, rows):
         """``A_i[a, a]`` on the diagonal and ``A_i[a, b] + A_i[b, a]`` above it,
@@ -235,13 +240,14 @@ class RankOneSensing:
             column **= 2
 
     def residual_and_adjoint(self, U, signs, offset, weights=None):
-        """``r = forward(U, signs) + offset`` and ``sum_i w_i r_i x_i x_i^T U``
-        (``w`` the ``weights``, ones for ``None``): ``forward`` and
-        ``adjoint_times`` sharing ``X U``."""
+        """``r = forward(U, signs) + offset``, ``sum_i w_i r_i x_i x_i^T U``
+        (``w`` the ``weights``, ones for ``None``) and ``None``: ``forward`` and
+        ``adjoint_times`` sharing ``X U``, never the ``d x d`` matrix
+        ``sum_i w_i r_i x_i x_i^T``, which costs ``d / k`` times more."""
         residual, projections = self.forward(U, signs)
         residual += offset
         weighted = residual if weights is None else weights * residual
-        return residual, self.adjoint_times(weighted, U, projections)
+        return residual, self.adjoint_times(weighted, U, projections), None
 
     def features(self, rows):
         """``x_ia^2`` on the diagonal and ``2 x_ia x_ib`` above it, for the

@@ -139,7 +139,7 @@ def naive_value_and_gradient(matrices, Z, y, U, signs, coef, intercept):
 
 @pytest.mark.parametrize("kind", ["matrices", "vectors", "csr", "network"])
 def test_float32_gradients_match_the_float64_closed_form(kind):
-    """value_and_gradient on float32 data equals the float64 closed form on
+    """value_gradient_and_correlation on float32 data equals the float64 closed form on
     the same numbers to float32 precision.
 
     Each quantity is a sum of n = 60 products of O(1) numbers: float32
@@ -181,7 +181,9 @@ def test_float32_gradients_match_the_float64_closed_form(kind):
     U = rng.standard_normal((d, k)) / np.sqrt(d)
     model = QuadraticModel(U, signs, coef, intercept)
 
-    value, (grad_U, grad_coef, grad_b) = datafit.value_and_gradient(model)
+    value, (grad_U, grad_coef, grad_b), _ = datafit.value_gradient_and_correlation(
+        model
+    )
     expected = naive_value_and_gradient(matrices, Z, y, U, signs, coef, intercept)
     assert grad_U.dtype == np.float64 and datafit.residual(model).dtype == np.float32
     assert_allclose(value, expected[0], rtol=2e-5)

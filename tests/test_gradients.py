@@ -218,7 +218,9 @@ DATAFIT_CASES = [
 
 @pytest.mark.parametrize("kind, linear, fit_intercept", DATAFIT_CASES)
 def test_datafit_value_and_predictions_match_naive(kind, linear, fit_intercept):
-    """predict/value/value_and_gradient equal the explicit-A_i formula."""
+    """predict/value/value_gradient_and_correlation equal the explicit-A_i
+    formula; the correlation ``C = (1/n) sum_i (y_i - f_i) S_i`` comes with
+    dense measurements only."""
     datafit, matrices, Z, y = make_problem(kind, linear, fit_intercept)
     rng = np.random.default_rng(10)
     coef = rng.standard_normal(datafit.n_linear)
@@ -229,7 +231,14 @@ def test_datafit_value_and_predictions_match_naive(kind, linear, fit_intercept):
     assert_allclose(datafit.residual(model), naive - y, rtol=1e-10, atol=1e-10)
     expected = naive_loss(matrices, Z, y, model.factor, MIXED_SIGNS, coef, intercept)
     assert_allclose(datafit.value(model), expected, rtol=1e-12)
-    assert_allclose(datafit.value_and_gradient(model)[0], expected, rtol=1e-12)
+    value, _, correlation = datafit.value_gradient_and_correlation(model)
+    assert_allclose(value, expected, rtol=1e-12)
+    if kind != "dense":
+        assert correlation is None
+        return
+    symmetric = 0.5 * (matrices + matrices.transpose(0, 2, 1))
+    expected_correlation = np.einsum("i,iab->ab", y - naive, symmetric) / len(y)
+    assert_allclose(correlation, expected_correlation, rtol=1e-10, atol=1e-10)
 
 
 @pytest.mark.parametrize("kind, linear, fit_intercept", DATAFIT_CASES)
@@ -250,7 +259,7 @@ def test_datafit_gradient_finite_differences(kind, linear, fit_intercept):
 
     theta = rng.standard_normal(n_factor + n_linear + int(fit_intercept))
     U, coef, intercept = unpack(theta)
-    _, (grad_U, grad_coef, grad_intercept) = datafit.value_and_gradient(
+    _, (grad_U, grad_coef, grad_intercept), _ = datafit.value_gradient_and_correlation(
         QuadraticModel(U, MIXED_SIGNS, coef, intercept)
     )
     assert grad_U.shape == (D, K) and grad_coef.shape == (n_linear,)

@@ -63,13 +63,14 @@ def direct_residual(X, y, U, signs):
     return np.einsum("nab,ab->n", explicit_matrices(X), (U * signs) @ U.T) - y
 
 
-def direct_loss_and_gradient(X, y, U, signs, weights):
-    """``1/(2 sum s) sum_i s_i r_i^2`` and ``(2 / sum s) sum_i s_i r_i S_i U D``."""
+def direct_loss_gradient_and_correlation(X, y, U, signs, weights):
+    """``1/(2 sum s) sum_i s_i r_i^2``, ``(2 / sum s) sum_i s_i r_i S_i U D``
+    and ``C = -(1 / sum s) sum_i s_i r_i S_i``."""
     residual = direct_residual(X, y, U, signs)
     total = np.sum(weights)
     loss = 0.5 * np.sum(weights * residual**2) / total
     correlation = np.einsum("n,nab->ab", weights * residual, explicit_matrices(X))
-    return loss, 2.0 * correlation @ U * signs / total
+    return loss, 2.0 * correlation @ U * signs / total, -correlation / total
 
 
 def gram_datafit(X, y, weights=None):
@@ -81,9 +82,10 @@ def gram_datafit(X, y, weights=None):
 @pytest.mark.parametrize("kind", ["matrices", "vectors"])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_gram_loss_and_gradient_equal_the_direct_ones(kind, weighted):
-    """value_and_gradient of the Gram form equals the loss and gradient summed
-    over explicit S_i, for mixed signs; the gradient matches central
-    differences of the Gram form's value."""
+    """value_gradient_and_correlation of the Gram form equals the loss,
+    gradient and residual correlation summed over explicit S_i, for mixed
+    signs; the gradient matches central differences of the Gram form's
+    value."""
     X, y, weights = random_data(kind)
     if not weighted:
         weights = np.ones(N)
@@ -91,11 +93,14 @@ def test_gram_loss_and_gradient_equal_the_direct_ones(kind, weighted):
     rng = np.random.default_rng(1)
     U = rng.standard_normal((D, K))
     model = QuadraticModel(U, MIXED, np.zeros(0), 0.0)
-    value, (grad_U, grad_coef, grad_intercept) = datafit.value_and_gradient(model)
-    expected_value, expected_gradient = direct_loss_and_gradient(
-        X, y, U, MIXED, weights
+    value, (grad_U, grad_coef, grad_intercept), correlation = (
+        datafit.value_gradient_and_correlation(model)
+    )
+    expected_value, expected_gradient, expected_correlation = (
+        direct_loss_gradient_and_correlation(X, y, U, MIXED, weights)
     )
     assert_allclose(value, expected_value, rtol=RTOL)
+    assert_allclose(correlation, expected_correlation, rtol=RTOL, atol=RTOL)
     assert_allclose(datafit.value(model), expected_value, rtol=RTOL)
     assert_allclose(grad_U, expected_gradient, rtol=RTOL, atol=RTOL)
     assert grad_coef.shape == (0,) and grad_intercept == 0.0
@@ -259,14 +264,16 @@ def test_a_fit_in_gram_form_reaches_the_direct_objective(sensing, weighted):
 
     trained = gram.trained_components_.T
     signs = np.ones(trained.shape[1])
-    loss, trained_gradient = direct_loss_and_gradient(
+    loss, trained_gradient, _ = direct_loss_gradient_and_correlation(
         X, y, trained, signs, direct_weights
     )
     penalty = SmoothGroupLasso(gram.beta_).value(trained)
     assert_allclose(gram.objective_curve_[-1], loss + gram.lambda_ * penalty, rtol=1e-9)
 
     U = gram.components_.T
-    loss, gradient = direct_loss_and_gradient(X, y, U, np.ones(2), direct_weights)
+    loss, gradient, _ = direct_loss_gradient_and_correlation(
+        X, y, U, np.ones(2), direct_weights
+    )
     assert_allclose(gram.refit_loss_curve_[-1], loss, rtol=1e-9)
     assert np.linalg.norm(gradient) <= 1e-2 * np.linalg.norm(trained_gradient)
     assert_allclose(data.refit_loss_curve_[-1], loss, rtol=1e-6)
@@ -314,8 +321,10 @@ def test_refit_in_gram_form_is_stationary_for_the_direct_loss():
     start = model.components_.T
     model.refit(X_new, y_new)
     ones = np.ones(len(y_new))
-    _, before = direct_loss_and_gradient(X_new, y_new, start, np.ones(2), ones)
-    _, after = direct_loss_and_gradient(
+    _, before, _ = direct_loss_gradient_and_correlation(
+        X_new, y_new, start, np.ones(2), ones
+    )
+    _, after, _ = direct_loss_gradient_and_correlation(
         X_new, y_new, model.components_.T, np.ones(2), ones
     )
     assert np.linalg.norm(after) <= 1e-2 * np.linalg.norm(before)

@@ -646,6 +646,46 @@ def test_spectral_sizes_minimize_the_penalized_objective_along_the_directions(
     assert objective(sizes) < objective(np.maximum(least_squares, 0.0))
 
 
+def test_spectral_start_sizes_more_than_a_block_when_the_rank_needs_it():
+    """Planted rank 10 (Gaussian sensing, d = 30, n = 5 d r), more than the
+    SIZING_BLOCK = 8 candidates sized first: the penalty keeps all 8, so the
+    sizes are taken again over more, and the sized start holds at least the
+    planted 10 columns, within 2 sqrt(r d / n) of M*."""
+    from skprune.core import SIZING_BLOCK, sized_spectral_model
+
+    X, y, U_star = make_matrix_sensing(
+        1500, 30, 10, noise=0.1, random_state=0, return_factor=True
+    )
+    estimator = GroupLassoMatrixSensing()
+    problem_ = estimator._resolve_problem(*estimator._validate_fit_data(X, y, None))
+    start = sized_spectral_model(problem_, estimator.alpha)
+    live = np.count_nonzero(np.linalg.norm(start.factor, axis=0))
+    assert SIZING_BLOCK < 10 <= live
+    error = np.linalg.norm(start.factor @ start.factor.T - U_star @ U_star.T)
+    assert error < 2 * np.sqrt(10 * 30 / 1500) * np.linalg.norm(U_star @ U_star.T)
+
+
+def test_candidate_directions_are_ranked_over_both_signs():
+    """The directions that zero columns could take: the eigenvectors of a C
+    above the floor, paired in order with the zero columns of sign a, and
+    ranked by a lambda over both signs (blocks of the spectral start take the
+    leading ones); written out here for a diagonal C."""
+    from skprune.core import _directions_for_zero_columns
+
+    eigenvalues = np.array([-5.0, -1.0, 0.5, 2.0, 3.0])
+    eigenvectors = np.eye(5)
+    factor = np.zeros((5, 5))
+    factor[:, 1] = 1.0  # a live column: not paired
+    model = QuadraticModel(factor, np.array([1, 1, 1, -1, -1.0]), np.zeros(0), 0.0)
+    picks = _directions_for_zero_columns(model, (eigenvalues, eigenvectors), 0.7)
+    expected = [(3, -1, 0), (0, 1, 4), (2, 1, 3), (4, -1, 1)]
+    assert [(column, sign) for column, sign, _ in picks] == [
+        (column, sign) for column, sign, _ in expected
+    ]
+    for (_, _, direction), (_, _, index) in zip(picks, expected, strict=True):
+        assert_array_equal(direction, eigenvectors[:, index])
+
+
 @pytest.mark.parametrize("precompute", [False, True])
 def test_spectral_start_trained_in_its_span_is_stationary_there(precompute):
     """Gaussian sensing at n = 5 d r (d = 30, seed 0), where the sized columns
@@ -918,18 +958,37 @@ def test_escape_grows_every_direction_that_can_grow_at_penalized_sizes(sensing):
     assert_allclose(lowered, decrease, rtol=1e-6)
 
 
-def test_path_hands_each_point_the_eigenpairs_of_its_start():
+@pytest.mark.parametrize("precompute", [False, True])
+def test_path_hands_each_point_the_eigenpairs_of_its_start(precompute, monkeypatch):
     """run_path passes a point's residual_spectrum to the next point's first
     saddle escape instead of recomputing it: at every point that hands it on
     it is the eigendecomposition of C = (1/n) sum_i (y_i - f_i) sym(A_i) at
     the trained model, written here with explicit matrices (eigenvectors
-    compared at the two ends of the spectrum, up to sign)."""
+    compared at the two ends of the spectrum, up to sign). Every saddle
+    check where an L-BFGS run stops reads the C that the run's last
+    evaluation formed: along the whole path no residual_correlation call
+    forms it anew, for the data and the Gram form."""
+    from skprune.datafit import QuadraticLeastSquares
+    from skprune.gram import GramLeastSquares
     from skprune.path import run_path
 
     X, y, _ = problem("gaussian", 3)
-    estimator = GroupLassoMatrixSensing(precompute=False, random_state=0)
-    problem_ = estimator._resolve_problem(*estimator._validate_fit_data(X, y, None))
+    estimator = GroupLassoMatrixSensing(precompute=precompute, random_state=0)
+    problem_ = estimator._resolve_problem(
+        *estimator._validate_fit_data(X, y, None),
+        statistics=estimator._gram_statistics(X, y, None, 30) if precompute else None,
+    )
+    formed = []
+    for datafit in (QuadraticLeastSquares, GramLeastSquares):
+        original = datafit.residual_correlation
+
+        def spy(self, model, *, centered=False, original=original):
+            formed.append(centered)
+            return original(self, model, centered=centered)
+
+        monkeypatch.setattr(datafit, "residual_correlation", spy)
     points = run_path(estimator, problem_, np.geomspace(1.0, 0.01, 6), evaluate=False)
+    assert formed == []
     matrices = explicit_matrices(X)
     handed = [p for p in points[:-1] if p.trained.residual_spectrum is not None]
     assert len(handed) >= 4

@@ -50,10 +50,11 @@ def naive_adjoint_matrix(matrices, residual):
 @pytest.mark.parametrize("fused", [False, True], ids=["two passes", "one pass"])
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 def test_dense_residual_and_adjoint_matches_naive(rng, monkeypatch, fused, weighted):
-    """residual_and_adjoint gives r_i = <A_i, U D U^T> + offset_i and
-    sum_i w_i r_i S_i U (explicit loops), in two passes and in the one pass of
-    data larger than the cache (forced here by a zero cache size, with blocks
-    of 7 rows so that the last block of the 40 is short)."""
+    """residual_and_adjoint gives r_i = <A_i, U D U^T> + offset_i,
+    sum_i w_i r_i S_i U and sum_i w_i r_i S_i (explicit loops), in two passes
+    and in the one pass of data larger than the cache (forced here by a zero
+    cache size, with blocks of 7 rows so that the last block of the 40 is
+    short)."""
     if fused:
         monkeypatch.setattr("skprune.sensing.CACHE_BYTES", 0)
         monkeypatch.setattr("skprune.sensing.FUSED_BLOCK_BYTES", 7 * D * D * 8)
@@ -61,12 +62,13 @@ def test_dense_residual_and_adjoint_matches_naive(rng, monkeypatch, fused, weigh
     U = rng.standard_normal((D, K))
     offset = rng.standard_normal(N_SAMPLES)
     weights = rng.uniform(0.5, 2.0, N_SAMPLES) if weighted else None
-    residual, adjoint = DenseSensing(A).residual_and_adjoint(
+    residual, adjoint, correlation = DenseSensing(A).residual_and_adjoint(
         U, SIGNS["mixed"], offset, weights
     )
     expected = naive_forward(A, U, SIGNS["mixed"]) + offset
     assert_close(residual, expected)
     scaled = expected if weights is None else weights * expected
+    assert_close(correlation, naive_adjoint_matrix(A, scaled))
     assert_close(adjoint, naive_adjoint_matrix(A, scaled) @ U)
 
 
@@ -77,9 +79,10 @@ def test_rank_one_residual_and_adjoint_matches_naive(rng):
     U = rng.standard_normal((D, K))
     offset = rng.standard_normal(N_SAMPLES)
     weights = rng.uniform(0.5, 2.0, N_SAMPLES)
-    residual, adjoint = RankOneSensing(X).residual_and_adjoint(
+    residual, adjoint, correlation = RankOneSensing(X).residual_and_adjoint(
         U, SIGNS["mixed"], offset, weights
     )
+    assert correlation is None
     expected = naive_forward(outer_stack(X), U, SIGNS["mixed"]) + offset
     assert_close(residual, expected)
     assert_close(adjoint, naive_adjoint_matrix(outer_stack(X), weights * expected) @ U)

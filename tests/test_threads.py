@@ -46,13 +46,13 @@ def test_fit_evaluates_the_objective_with_one_thread(no_thread_variables, monkey
     """Every evaluation of the loss during fit, refit and a CV fit (n_jobs=1)
     sees one BLAS thread; outside them the count is back to what it was."""
     seen = []
-    original = QuadraticLeastSquares.value_and_gradient
+    original = QuadraticLeastSquares.value_gradient_and_correlation
 
     def spy(self, model):
         seen.append(tuple(blas_threads()))
         return original(self, model)
 
-    monkeypatch.setattr(QuadraticLeastSquares, "value_and_gradient", spy)
+    monkeypatch.setattr(QuadraticLeastSquares, "value_gradient_and_correlation", spy)
     before = blas_threads()
     rng = np.random.RandomState(0)
     X = rng.standard_normal((200, 4))
