@@ -345,9 +345,9 @@ class GramLeastSquares:
 
 
 #: Median evaluations of the loss and gradient
-#: (``value_gradient_and_correlation``) that
-#: a fit, a fine-tuning alone and each strength of a path make on the
-#: planted problems of ``benchmarks/bench_precompute.py``. Ill-posed problems
+#: (``value_gradient_and_correlation``) that a fit, a fine-tuning alone and
+#: each strength of a path make on the planted problems of
+#: ``benchmarks/bench_precompute.py``. Ill-posed problems
 #: (``n`` near ``d r``) make 3 to 10 times more.
 EVALUATIONS_PER_FIT = 32
 EVALUATIONS_PER_FINE_TUNE = 20
