@@ -19,6 +19,7 @@ every problem.
 """
 
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 from scipy.linalg import eigh
@@ -603,6 +604,7 @@ def train(
                 max_iter=max_iter - n_iter,
                 tol=tol,
                 report=_iteration_printer("train", objective, n_iter, verbose),
+                round_off=problem.datafit.round_off,
             )
             x = result.x
             model = _with_live_columns(model, live, objective.model(x))
@@ -792,6 +794,8 @@ def fine_tune(
     the planted matrix, at the linear rate.
     """
     run = get_solver(solver)
+    if run is lbfgs:
+        run = partial(lbfgs, round_off=datafit.round_off)
     tol = attainable_tol(tol, datafit)
     unit = floor = scale.loss_at_zero
     floor *= tol**2

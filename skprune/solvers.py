@@ -53,6 +53,7 @@ def lbfgs(
     tol: float,
     report: Callable[[int, float], None] | None = None,
     max_restarts: int = 3,
+    round_off: float = 0.0,
 ) -> SolverResult:
     """Minimize with scipy's L-BFGS-B (no bounds).
 
@@ -62,7 +63,13 @@ def lbfgs(
     poor iteration) restarts L-BFGS from there with fresh memory, at most
     ``max_restarts`` times, within ``max_iter`` iterations in all; a restart
     reuses the value and gradient at its start rather than evaluating them
-    again (at ``d = 80`` an evaluation is a pass over 61 MB).
+    again (at ``d = 80`` an evaluation is a pass over 61 MB). A restart that
+    lowers ``f`` by at most ``round_off * |f|`` (the relative round-off of
+    the objective's values) is the last: the gradient left is round-off that
+    fresh memory cannot remove, and each further restart spent about 20
+    evaluations in failed line searches (fine-tuning float32 matrices,
+    whose gradient's round-off exceeds ``sqrt(tol)`` once the objective is
+    measured in units of a small loss).
     ``report(iteration, f)``, when given, is called after every iteration.
     """
     curve = []
@@ -96,11 +103,12 @@ def lbfgs(
             callback=record,
             options={"maxiter": max_iter - n_iter, "ftol": tol, "gtol": tol},
         )
+        lowered = np.inf if known is None else known[1] - result.fun
         x, n_iter = result.x, n_iter + int(result.nit)
         known = (x, result.fun, result.jac)
         if np.max(np.abs(result.jac), initial=0.0) <= np.sqrt(tol):
             return SolverResult(x, curve, n_iter, True)
-        if n_iter >= max_iter:
+        if n_iter >= max_iter or lowered <= round_off * abs(result.fun):
             break
     return SolverResult(x, curve, n_iter, False)
 

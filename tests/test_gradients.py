@@ -519,6 +519,47 @@ def test_lbfgs_restarts_without_evaluating_their_start_again(monkeypatch):
     assert len(runs) >= 2 and result.n_iter >= len(runs)
 
 
+def test_lbfgs_stops_restarting_at_the_round_off_of_f(monkeypatch):
+    """f = ||x||^2 / 2 whose gradient carries an error of norm 1e-2 that
+    changes with x (the round-off of a gradient that the values do not
+    share): the gradient test fails wherever L-BFGS goes, and each restart
+    lowers f less. A restart that lowers f by at most round_off * |f| is the
+    last: with round_off just above the first restart's relative decrease
+    (read off a run with round_off = 0, which restarts until a restart lowers
+    f by nothing or rises by round-off), 2 runs of scipy's L-BFGS-B; just
+    below it, more. None converges."""
+    ends = []
+    run = solvers.minimize
+
+    def spy(*args, **kwargs):
+        result = run(*args, **kwargs)
+        ends.append(result.fun)
+        return result
+
+    monkeypatch.setattr(solvers, "minimize", spy)
+    phase = np.arange(1.0, 5.0)
+
+    def objective(x):
+        error = np.sin(1e4 * x + phase)
+        return 0.5 * float(x @ x), x + 1e-2 * error / np.linalg.norm(error)
+
+    x0 = np.arange(1.0, 5.0)
+    assert not lbfgs(objective, x0, max_iter=1000, tol=1e-8).converged
+    assert len(ends) >= 3 and ends[-1] >= ends[-2]  # the last lowered nothing
+    relative_decrease = (ends[0] - ends[1]) / ends[1]
+    for factor, n_runs in [(1.01, 2), (0.99, 3)]:
+        ends.clear()
+        result = lbfgs(
+            objective,
+            x0,
+            max_iter=1000,
+            tol=1e-8,
+            round_off=factor * relative_decrease,
+        )
+        assert not result.converged
+        assert len(ends) == 2 if n_runs == 2 else len(ends) >= 3
+
+
 def test_gradient_descent_stops_at_a_stationary_start():
     """Started at the closed-form minimizer of a quadratic with zero gradient."""
 
