@@ -152,11 +152,13 @@ def estimate_scale(
     signs: np.ndarray,
     start: QuadraticModel | None = None,
     spectrum: tuple | None = None,
+    second_moments: tuple | None = None,
 ) -> ProblemScale:
     """Read the :class:`ProblemScale` of a problem off its data.
 
-    ``start`` is :func:`unpenalized_model` of ``datafit`` and ``spectrum`` the
-    :func:`_residual_spectrum` there, each computed here when not given.
+    ``start`` is :func:`unpenalized_model` of ``datafit``, ``spectrum`` the
+    :func:`_residual_spectrum` there and ``second_moments`` the datafit's
+    ``input_second_moments()``, each computed here when not given.
     """
     if start is None:
         start = unpenalized_model(datafit)
@@ -170,7 +172,9 @@ def estimate_scale(
     if not (np.isfinite(sigma) and sigma > 0):
         sigma = 1.0  # nothing to fit: any positive unit will do
     loss = datafit.value(start)
-    vectors, rows = datafit.input_second_moments()
+    if second_moments is None:
+        second_moments = datafit.input_second_moments()
+    vectors, rows = second_moments
     factor_whitening = whitening(vectors, datafit.round_off)
     return ProblemScale(
         correlation=float(max(rho, 0.0)),
@@ -228,16 +232,25 @@ def resolve_problem(datafit: Datafit, signs: np.ndarray, beta: float) -> Problem
     """Fit the unpenalized part, read the scales and the spectrum of the
     start, and set ``beta_abs``.
 
-    ``beta`` is relative to ``sigma`` (see :class:`ProblemScale`). With an
-    intercept, the residual of the unpenalized part has weighted mean zero,
-    so centering leaves its correlation as it is, and one spectrum serves both
-    the scales and the start.
+    ``beta`` is relative to ``sigma`` (see :class:`ProblemScale`). The start's
+    centered correlation is ``C_c = C - mean(r) S``, with ``C`` the residual
+    correlation, ``mean(r)`` the weighted mean of the residual ``y - f`` and
+    ``S = (1/n) sum_i s_i S_i`` the mean measurement: for rank-one
+    measurements the vectors' second moment, which the scales form anyway
+    (its own product would cost as much as ``C``'s), else the datafit's
+    ``measurement_mean()``. With an intercept the residual of the
+    unpenalized part has mean zero, and one spectrum serves both the scales
+    and the start.
     """
     start = unpenalized_model(datafit)
-    spectrum = _residual_spectrum(datafit, start)
-    scale = estimate_scale(datafit, signs, start, spectrum)
+    correlation = datafit.residual_correlation(start)
+    spectrum = _correlation_eigh(correlation, datafit.round_off)
+    second_moments = datafit.input_second_moments()
+    scale = estimate_scale(datafit, signs, start, spectrum, second_moments)
     if not datafit.fit_intercept:
-        centered = datafit.residual_correlation(start, centered=True)
+        vectors = second_moments[0]
+        mean = vectors if vectors is not None else datafit.measurement_mean()
+        centered = correlation - datafit.mean_residual(start) * mean
         spectrum = _correlation_eigh(centered, datafit.round_off)
     penalty = SmoothGroupLasso(beta * scale.sigma)
     return Problem(datafit, signs, start, scale, penalty, spectrum)

@@ -54,9 +54,11 @@ class Datafit(Protocol):
 
     def value_gradient_and_correlation(self, model: QuadraticModel): ...
 
-    def residual_correlation(
-        self, model: QuadraticModel, *, centered: bool = False
-    ) -> np.ndarray: ...
+    def residual_correlation(self, model: QuadraticModel) -> np.ndarray: ...
+
+    def measurement_mean(self) -> np.ndarray: ...
+
+    def mean_residual(self, model: QuadraticModel) -> float: ...
 
     def curvature_along(self, direction: np.ndarray) -> float: ...
 
@@ -183,19 +185,27 @@ class QuadraticLeastSquares:
         residual = self.residual(model)
         return 0.5 * _dot(residual, self._weighted(residual)) / residual.shape[0]
 
-    def residual_correlation(
-        self, model: QuadraticModel, *, centered: bool = False
-    ) -> np.ndarray:
+    def residual_correlation(self, model: QuadraticModel) -> np.ndarray:
         """``C = (1/n) sum_i s_i (y_i - f_i) S_i``: minus the gradient of ``L``
-        with respect to ``M = U D U^T``. ``centered`` subtracts the weighted
-        mean of ``y - f`` first."""
+        with respect to ``M = U D U^T``."""
         residual = self.predict(model)
         np.subtract(self.y, residual, out=residual)  # y - f, in place
-        if centered:
-            residual -= self.mean(residual).astype(residual.dtype)
         if self.weights is not None:
             residual *= self.weights
         return self.operator.adjoint_matrix(residual) / len(residual)
+
+    def measurement_mean(self) -> np.ndarray:
+        """``(1/n) sum_i s_i S_i``, the weighted mean of the measurement
+        matrices (for rank-one ones, the second moment of the vectors, which
+        :meth:`input_second_moments` gives too): one pass over the data."""
+        n_samples = self.operator.n_samples
+        weights = np.ones(n_samples) if self.weights is None else self.weights
+        return self.operator.adjoint_matrix(weights) / n_samples
+
+    def mean_residual(self, model: QuadraticModel) -> float:
+        """The weighted mean of ``y_i - f_i`` (no pass over the data at
+        ``U = 0``)."""
+        return -float(self.mean(self.residual(model)))
 
     def mean(self, values: np.ndarray) -> np.ndarray:
         """The weighted mean of ``values`` over the samples (axis 0), in

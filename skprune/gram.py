@@ -271,18 +271,19 @@ class GramLeastSquares:
         gradients = (grad_factor, np.zeros(0), 0.0)
         return self._value(coordinates, gradient), gradients, -matrix
 
-    def residual_correlation(
-        self, model: QuadraticModel, *, centered: bool = False
-    ) -> np.ndarray:
-        """``C = (1/n) sum_i s_i (y_i - f_i) S_i``, the matrix of ``h - G m``;
-        ``centered`` subtracts the weighted mean of ``y - f`` first, that is
-        ``(E[y] - E[phi] . m)`` times the matrix of ``E[phi]``."""
+    def residual_correlation(self, model: QuadraticModel) -> np.ndarray:
+        """``C = (1/n) sum_i s_i (y_i - f_i) S_i``, the matrix of ``h - G m``."""
         coordinates = self._coordinates(model.factor, model.signs)
-        correlation = self._moment - self._gram_times(coordinates)
-        if centered:
-            mean_residual = self._mean_target - self._mean_feature @ coordinates
-            correlation = correlation - mean_residual * self._mean_feature
-        return self._matrix(correlation)
+        return self._matrix(self._moment - self._gram_times(coordinates))
+
+    def measurement_mean(self) -> np.ndarray:
+        """``(1/n) sum_i s_i S_i``: the matrix of the mean feature ``E[phi]``."""
+        return self._matrix(self._mean_feature)
+
+    def mean_residual(self, model: QuadraticModel) -> float:
+        """The weighted mean of ``y_i - f_i``: ``E[y] - E[phi] . m``."""
+        coordinates = self._coordinates(model.factor, model.signs)
+        return float(self._mean_target - self._mean_feature @ coordinates)
 
     def curvature_along(self, direction: np.ndarray) -> float:
         """``(1/n) sum_i s_i (v^T S_i v)^2 = m_v^T G m_v`` with

@@ -218,9 +218,9 @@ DATAFIT_CASES = [
 
 @pytest.mark.parametrize("kind, linear, fit_intercept", DATAFIT_CASES)
 def test_datafit_value_and_predictions_match_naive(kind, linear, fit_intercept):
-    """predict/value/value_gradient_and_correlation equal the explicit-A_i
-    formula; the correlation ``C = (1/n) sum_i (y_i - f_i) S_i`` comes with
-    dense measurements only."""
+    """predict/residual/mean_residual/value/value_gradient_and_correlation
+    equal the explicit-A_i formula; the correlation
+    ``C = (1/n) sum_i (y_i - f_i) S_i`` comes with dense measurements only."""
     datafit, matrices, Z, y = make_problem(kind, linear, fit_intercept)
     rng = np.random.default_rng(10)
     coef = rng.standard_normal(datafit.n_linear)
@@ -229,6 +229,7 @@ def test_datafit_value_and_predictions_match_naive(kind, linear, fit_intercept):
     naive = naive_predictions(matrices, Z, model.factor, MIXED_SIGNS, coef, intercept)
     assert_allclose(datafit.predict(model), naive, rtol=1e-10, atol=1e-10)
     assert_allclose(datafit.residual(model), naive - y, rtol=1e-10, atol=1e-10)
+    assert_allclose(datafit.mean_residual(model), np.mean(y - naive), rtol=1e-10)
     expected = naive_loss(matrices, Z, y, model.factor, MIXED_SIGNS, coef, intercept)
     assert_allclose(datafit.value(model), expected, rtol=1e-12)
     value, _, correlation = datafit.value_gradient_and_correlation(model)
@@ -239,6 +240,28 @@ def test_datafit_value_and_predictions_match_naive(kind, linear, fit_intercept):
     symmetric = 0.5 * (matrices + matrices.transpose(0, 2, 1))
     expected_correlation = np.einsum("i,iab->ab", y - naive, symmetric) / len(y)
     assert_allclose(correlation, expected_correlation, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("kind", ["dense", "rank_one", "rank_one_csr"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_measurement_mean_is_the_weighted_mean_of_the_matrices(kind, weighted):
+    """measurement_mean() = (1/sum s) sum_i s_i sym(A_i) with explicit A_i
+    (x_i x_i^T for rank-one vectors); for those it is also the vectors'
+    second moment that input_second_moments gives."""
+    datafit, matrices, _, y = make_problem(kind, "none", False, seed=4)
+    weights = np.random.default_rng(13).uniform(0.2, 3.0, N_SAMPLES)
+    datafit = QuadraticLeastSquares(
+        datafit.operator, y, sample_weight=weights if weighted else None
+    )
+    weights = weights if weighted else np.ones(N_SAMPLES)
+    symmetric = 0.5 * (matrices + matrices.transpose(0, 2, 1))
+    expected = np.einsum("i,iab->ab", weights, symmetric) / weights.sum()
+    assert_allclose(datafit.measurement_mean(), expected, rtol=1e-12, atol=1e-12)
+    vectors, _ = datafit.input_second_moments()
+    if kind == "dense":
+        assert vectors is None
+    else:
+        assert_allclose(vectors, expected, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("kind, linear, fit_intercept", DATAFIT_CASES)

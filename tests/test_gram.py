@@ -113,9 +113,9 @@ def test_gram_loss_and_gradient_equal_the_direct_ones(kind, weighted):
 
 @pytest.mark.parametrize("kind", ["matrices", "vectors"])
 def test_gram_correlation_curvature_and_regression_equal_the_direct_ones(kind):
-    """The residual correlation (plain and centered), the curvature along a
-    direction and the least squares along directions, against sums over
-    explicit S_i with weights."""
+    """The residual correlation, the mean measurement and residual, the
+    curvature along a direction and the least squares along directions,
+    against sums over explicit S_i with weights."""
     X, y, weights = random_data(kind, seed=2)
     datafit = gram_datafit(X, y, weights)
     rng = np.random.default_rng(3)
@@ -130,12 +130,11 @@ def test_gram_correlation_curvature_and_regression_equal_the_direct_ones(kind):
     assert_allclose(
         datafit.residual_correlation(model), correlation(minus_residual), rtol=RTOL
     )
-    centered = minus_residual - np.average(minus_residual, weights=weights)
+    assert_allclose(datafit.measurement_mean(), correlation(np.ones(len(y))), rtol=RTOL)
     assert_allclose(
-        datafit.residual_correlation(model, centered=True),
-        correlation(centered),
+        datafit.mean_residual(model),
+        np.average(minus_residual, weights=weights),
         rtol=RTOL,
-        atol=RTOL,
     )
 
     v = rng.standard_normal(D)
