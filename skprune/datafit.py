@@ -196,8 +196,8 @@ class QuadraticLeastSquares:
 
     def measurement_mean(self) -> np.ndarray:
         """``(1/n) sum_i s_i S_i``, the weighted mean of the measurement
-        matrices (for rank-one ones, the second moment of the vectors, which
-        :meth:`input_second_moments` gives too): one pass over the data."""
+        matrices (for rank-one ones, the second moment of the vectors that
+        :meth:`input_second_moments` returns): one pass over the data."""
         n_samples = self.operator.n_samples
         weights = np.ones(n_samples) if self.weights is None else self.weights
         return self.operator.adjoint_matrix(weights) / n_samples
@@ -267,16 +267,15 @@ class QuadraticLeastSquares:
         vectors of rank-one measurements and ``(1/n) sum_i s_i z_i z_i^T`` of
         the rows of the linear design, float64; ``None`` for measurements that
         are not rank-one and for no linear term. :mod:`skprune.whitening`
-        turns them into the solvers' change of variables."""
-        n_samples = self.operator.n_samples
-        weights = np.ones(n_samples) if self.weights is None else self.weights
-        vectors = None
-        if self.operator.rank_one:
-            vectors = self.operator.rows.weighted_gram(weights) / n_samples
+        turns them into the solvers' change of variables. The vectors' second
+        moment is the mean measurement (:meth:`measurement_mean`)."""
+        vectors = self.measurement_mean() if self.operator.rank_one else None
         if self.linear_design is None:
             return vectors, None
         if vectors is not None and self.linear_design is self.operator.rows:
             return vectors, vectors  # the network: the same rows twice
+        n_samples = self.operator.n_samples
+        weights = np.ones(n_samples) if self.weights is None else self.weights
         return vectors, self.linear_design.weighted_gram(weights) / n_samples
 
     def in_subspace(self, basis: np.ndarray) -> "QuadraticLeastSquares":

@@ -303,7 +303,7 @@ class GramLeastSquares:
         otherwise, and for the linear term, which there is not."""
         if not self.rank_one:
             return None, None
-        return self._matrix(self._mean_feature), None
+        return self.measurement_mean(), None
 
     def in_subspace(self, basis: np.ndarray) -> "GramLeastSquares":
         """As :meth:`QuadraticLeastSquares.in_subspace`, from the statistics:
