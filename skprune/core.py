@@ -238,18 +238,21 @@ def resolve_problem(datafit: Datafit, signs: np.ndarray, beta: float) -> Problem
     ``S = (1/n) sum_i s_i S_i`` the mean measurement: for rank-one
     measurements the vectors' second moment, which the scales form anyway
     (its own product would cost as much as ``C``'s), else the datafit's
-    ``measurement_mean()``. With an intercept the residual of the
-    unpenalized part has mean zero, and one spectrum serves both the scales
-    and the start.
+    ``measurement_mean()``, formed in the pass that forms ``C``
+    (``residual_correlation_and_measurement_mean``). With an intercept the
+    residual of the unpenalized part has mean zero, and one spectrum serves
+    both the scales and the start.
     """
     start = unpenalized_model(datafit)
-    correlation = datafit.residual_correlation(start)
-    spectrum = _correlation_eigh(correlation, datafit.round_off)
     second_moments = datafit.input_second_moments()
+    mean = second_moments[0]
+    if datafit.fit_intercept or mean is not None:
+        correlation = datafit.residual_correlation(start)
+    else:
+        correlation, mean = datafit.residual_correlation_and_measurement_mean(start)
+    spectrum = _correlation_eigh(correlation, datafit.round_off)
     scale = estimate_scale(datafit, signs, start, spectrum, second_moments)
     if not datafit.fit_intercept:
-        vectors = second_moments[0]
-        mean = vectors if vectors is not None else datafit.measurement_mean()
         centered = correlation - datafit.mean_residual(start) * mean
         spectrum = _correlation_eigh(centered, datafit.round_off)
     penalty = SmoothGroupLasso(beta * scale.sigma)
@@ -900,8 +903,8 @@ def _trained_in_span(
     are returned as they are (no rotation can help them), and so are those
     with more ``p (p + 1) / 2`` than ``d``: restricting dense data is one
     product of ``X`` with that many columns, whose cost grows with them (at
-    ``d = 80``, ``n = 1200``, one thread: 10 columns take the time of 2.5
-    evaluations, 21 of 4)."""
+    ``d = 80``, ``n = 1200``, one thread: 10 columns take the time of 1.3
+    evaluations, 21 of 2.5)."""
     live = np.any(model.factor != 0, axis=0)
     n_live = np.count_nonzero(live)
     if n_live < 2 or n_live * (n_live + 1) // 2 > model.factor.shape[0]:
@@ -981,7 +984,7 @@ def _sized_leading_directions(
 
     The measurements of ``m`` directions cost one product of ``X`` with ``m``
     columns, which grows with ``m`` (at ``d = 80``, ``n = 1200``, one thread:
-    8 columns take 6.8 ms, 32 take 13 ms), while the penalty keeps few: on
+    8 columns take 3.6 ms, 32 take 15 ms), while the penalty keeps few: on
     36 planted Gaussian problems of rank 1 to 6 (``d = 20`` to 80, noise 0
     and 0.3) it kept 1 to 8 of 8 to 33 candidates, and 5 of those kept, in 4
     fits of rank 1 or 3 at noise 0.3, came after the 8th. A direction past

@@ -58,6 +58,8 @@ class Datafit(Protocol):
 
     def measurement_mean(self) -> np.ndarray: ...
 
+    def residual_correlation_and_measurement_mean(self, model: QuadraticModel): ...
+
     def mean_residual(self, model: QuadraticModel) -> float: ...
 
     def curvature_along(self, direction: np.ndarray) -> float: ...
@@ -201,6 +203,18 @@ class QuadraticLeastSquares:
         n_samples = self.operator.n_samples
         weights = np.ones(n_samples) if self.weights is None else self.weights
         return self.operator.adjoint_matrix(weights) / n_samples
+
+    def residual_correlation_and_measurement_mean(self, model: QuadraticModel):
+        """:meth:`residual_correlation` and :meth:`measurement_mean` together,
+        in one pass over dense data (:meth:`DenseSensing.adjoint_matrices
+        <skprune.sensing.DenseSensing.adjoint_matrices>`)."""
+        residual = self.predict(model)
+        np.subtract(self.y, residual, out=residual)  # y - f, in place
+        weights = np.ones_like(residual) if self.weights is None else self.weights
+        residual *= weights
+        both = self.operator.adjoint_matrices(np.stack([residual, weights]))
+        correlation, mean = both / self.operator.n_samples
+        return correlation, mean
 
     def mean_residual(self, model: QuadraticModel) -> float:
         """The weighted mean of ``y_i - f_i`` (no pass over the data at

@@ -280,6 +280,10 @@ class GramLeastSquares:
         """``(1/n) sum_i s_i S_i``: the matrix of the mean feature ``E[phi]``."""
         return self._matrix(self._mean_feature)
 
+    def residual_correlation_and_measurement_mean(self, model: QuadraticModel):
+        """:meth:`residual_correlation` and :meth:`measurement_mean`."""
+        return self.residual_correlation(model), self.measurement_mean()
+
     def mean_residual(self, model: QuadraticModel) -> float:
         """The weighted mean of ``y_i - f_i``: ``E[y] - E[phi] . m``."""
         coordinates = self._coordinates(model.factor, model.signs)

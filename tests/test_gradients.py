@@ -244,6 +244,30 @@ def test_datafit_value_and_predictions_match_naive(kind, linear, fit_intercept):
 
 @pytest.mark.parametrize("kind", ["dense", "rank_one", "rank_one_csr"])
 @pytest.mark.parametrize("weighted", [False, True])
+def test_residual_correlation_and_measurement_mean_are_weighted_sums(kind, weighted):
+    """The pair that starts a fit, formed in one pass over dense data:
+    (1/n) sum_i s_i (y_i - f_i) sym(A_i) and (1/n) sum_i s_i sym(A_i), with
+    the weights normalized to mean one, against explicit A_i (x_i x_i^T for
+    rank-one vectors)."""
+    datafit, matrices, _, y = make_problem(kind, "none", False, seed=5)
+    weights = np.random.default_rng(14).uniform(0.2, 3.0, N_SAMPLES)
+    datafit = QuadraticLeastSquares(
+        datafit.operator, y, sample_weight=weights if weighted else None
+    )
+    weights = weights if weighted else np.ones(N_SAMPLES)
+    rng = np.random.default_rng(15)
+    model = QuadraticModel(rng.standard_normal((D, K)), MIXED_SIGNS, np.zeros(0), 0.0)
+    naive = naive_predictions(matrices, None, model.factor, MIXED_SIGNS, None, 0.0)
+    symmetric = 0.5 * (matrices + matrices.transpose(0, 2, 1))
+    correlation, mean = datafit.residual_correlation_and_measurement_mean(model)
+    expected = np.einsum("i,iab->ab", weights * (y - naive), symmetric)
+    assert_allclose(correlation, expected / weights.sum(), rtol=1e-10, atol=1e-10)
+    expected = np.einsum("i,iab->ab", weights, symmetric) / weights.sum()
+    assert_allclose(mean, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["dense", "rank_one", "rank_one_csr"])
+@pytest.mark.parametrize("weighted", [False, True])
 def test_measurement_mean_is_the_weighted_mean_of_the_matrices(kind, weighted):
     """measurement_mean() = (1/sum s) sum_i s_i sym(A_i) with explicit A_i
     (x_i x_i^T for rank-one vectors); for those it is also the vectors'

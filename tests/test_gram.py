@@ -131,6 +131,9 @@ def test_gram_correlation_curvature_and_regression_equal_the_direct_ones(kind):
         datafit.residual_correlation(model), correlation(minus_residual), rtol=RTOL
     )
     assert_allclose(datafit.measurement_mean(), correlation(np.ones(len(y))), rtol=RTOL)
+    both = datafit.residual_correlation_and_measurement_mean(model)
+    assert_allclose(both[0], correlation(minus_residual), rtol=RTOL)
+    assert_allclose(both[1], correlation(np.ones(len(y))), rtol=RTOL)
     assert_allclose(
         datafit.mean_residual(model),
         np.average(minus_residual, weights=weights),

@@ -13,6 +13,7 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
+from skprune import sensing
 from skprune.sensing import DenseSensing, RankOneSensing, make_sensing_operator
 
 N_SAMPLES, D, K = 40, 6, 4
@@ -88,12 +89,20 @@ def test_rank_one_residual_and_adjoint_matches_naive(rng):
     assert_close(adjoint, naive_adjoint_matrix(outer_stack(X), weights * expected) @ U)
 
 
-@pytest.mark.parametrize("n_directions", [1, 3])
+@pytest.mark.parametrize("blocked", [False, True], ids=["one block", "blocks"])
+@pytest.mark.parametrize("n_directions", [1, 3, 11])
 @pytest.mark.parametrize("kind", ["dense", "rank_one"])
-def test_measure_each_matches_naive(rng, kind, n_directions):
+def test_measure_each_matches_naive(rng, monkeypatch, kind, n_directions, blocked):
     """measure_each gives v_j^T A_i v_j for each column v_j apart (explicit
     A_i, and explicit x_i x_i^T for rank-one sensing); one direction and
-    several take different products."""
+    several take different products, and more than PRODUCT_COLUMNS
+    directions are measured a chunk of columns at a time. ``blocks`` forces
+    blocks of 7 rows (the last of the 40 short) for dense data."""
+    if blocked:
+        monkeypatch.setattr(
+            "skprune.sensing.PRODUCT_SIZE",
+            7 * D * D * min(n_directions, sensing.PRODUCT_COLUMNS),
+        )
     V = rng.standard_normal((D, n_directions))
     if kind == "dense":
         matrices = rng.standard_normal((N_SAMPLES, D, D))
@@ -105,6 +114,43 @@ def test_measure_each_matches_naive(rng, kind, n_directions):
     measured = np.empty((N_SAMPLES, n_directions))
     operator.measure_each(V, measured)
     assert_close(measured, expected)
+
+
+@pytest.mark.parametrize("blocked", [False, True], ids=["one block", "blocks"])
+@pytest.mark.parametrize("p", [2, 5])
+def test_dense_in_subspace_matches_naive(rng, monkeypatch, p, blocked):
+    """in_subspace(B) senses with the p x p matrices B^T S_i B (explicit
+    products), for p (p + 1) / 2 = 3 and 15 pairs of columns (more than
+    PRODUCT_COLUMNS), in one block of rows or in blocks of 7."""
+    if blocked:
+        monkeypatch.setattr("skprune.sensing.PRODUCT_SIZE", 7 * D * D * 3)
+    matrices = rng.standard_normal((N_SAMPLES, D, D))
+    basis, _ = np.linalg.qr(rng.standard_normal((D, p)))
+    restricted = DenseSensing(matrices).in_subspace(basis)
+    symmetric = 0.5 * (matrices + matrices.transpose(0, 2, 1))
+    expected = np.einsum("ap,iab,bq->ipq", basis, symmetric, basis)
+    assert restricted.n_features == p
+    assert_close(restricted._flat.reshape(N_SAMPLES, p, p), expected)
+
+
+@pytest.mark.parametrize("blocked", [False, True], ids=["two products", "blocks"])
+@pytest.mark.parametrize("kind", ["dense", "rank_one"])
+def test_adjoint_matrices_match_naive(rng, monkeypatch, kind, blocked):
+    """adjoint_matrices gives sum_i w_ki sym(A_i) for each row w_k of the
+    weights (explicit A_i, explicit x_i x_i^T); dense data larger than the
+    cache (forced by a zero cache size) are read in blocks of 7 rows."""
+    if blocked:
+        monkeypatch.setattr("skprune.sensing.CACHE_BYTES", 0)
+        monkeypatch.setattr("skprune.sensing.ADJOINT_BLOCK_ROWS", 7)
+    if kind == "dense":
+        matrices = rng.standard_normal((N_SAMPLES, D, D))
+        operator = DenseSensing(matrices)
+    else:
+        X = rng.standard_normal((N_SAMPLES, D))
+        matrices, operator = outer_stack(X), RankOneSensing(X)
+    weights = rng.standard_normal((2, N_SAMPLES))
+    expected = [naive_adjoint_matrix(matrices, row) for row in weights]
+    assert_close(operator.adjoint_matrices(weights), np.stack(expected))
 
 
 def outer_stack(X):
