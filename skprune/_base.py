@@ -181,8 +181,9 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         self.lambda_ = alpha * self.lambda_max_
 
     def _training_start(self, problem: Problem, random_state):
-        """The start of training: ``init`` (see :func:`start_model`), or with
-        ``warm_start`` the trained model of the previous fit."""
+        """The start of training and the scale of its first step: ``init``
+        (see :func:`start_model`), or with ``warm_start`` the trained model
+        of the previous fit and no scale."""
         if not self._warm:
             return start_model(
                 problem,
@@ -205,18 +206,21 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
                 "warm_start=False to start afresh, or keep n_components and "
                 "the features unchanged."
             )
-        return previous
+        return previous, None
 
     @property
     def _warm(self) -> bool:
         """Whether training starts from the previous fit's trained model."""
         return self.warm_start and hasattr(self, "_trained_model")
 
-    def _train(self, problem: Problem, start, *, escape_first: bool) -> StageResult:
+    def _train(
+        self, problem: Problem, start, *, escape_first: bool, inverse_curvature=None
+    ) -> StageResult:
         """Train from ``start`` at the penalty ``lambda_`` to ``tol``; time it in
         ``stage_times_``, warn if it stopped unconverged, and return it (the
         caller publishes it with :meth:`_set_trained`). With ``escape_first``
-        the start is first tested for columns that can grow at once (see
+        the start is first tested for columns that can grow at once;
+        ``inverse_curvature`` scales the first step (see
         :func:`~skprune.core.train`)."""
         if self.verbose:
             live = int(np.sum(np.any(start.factor != 0, axis=0)))
@@ -233,6 +237,7 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             max_iter=self.max_iter,
             tol=self.tol,
             escape_first=escape_first,
+            inverse_curvature=inverse_curvature,
             modulo_rotations=self.modulo_rotations,
             verbose=self.verbose,
         )
@@ -312,8 +317,14 @@ class BaseGroupLassoPruner(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             self._set_problem(problem, self.alpha)
             random_state = check_random_state(self.random_state)
             self.stage_times_ = {}
-            start = self._training_start(problem, random_state)
-            self._set_trained(self._train(problem, start, escape_first=self._warm))
+            start, inverse_curvature = self._training_start(problem, random_state)
+            trained = self._train(
+                problem,
+                start,
+                escape_first=self._warm,
+                inverse_curvature=inverse_curvature,
+            )
+            self._set_trained(trained)
             self._prune_and_fine_tune(problem)
         return self
 

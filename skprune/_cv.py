@@ -222,7 +222,12 @@ class PrunerCVMixin:
             self.stage_times_ = {"path": path_time}
             trained, n_iter = trained_path[chosen], 0
             if paths_looser:  # train on to tol from where the path stopped
-                final = self._train(problem, trained.model, escape_first=False)
+                final = self._train(
+                    problem,
+                    trained.model,
+                    escape_first=False,
+                    inverse_curvature=trained.inverse_curvature,
+                )
                 trained, n_iter = continued(trained, final), final.n_iter
             self._set_trained(trained)
             self.n_iter_ = n_iter + sum(point.n_iter for point in trained_path)

@@ -394,6 +394,12 @@ class StageResult:
         (:func:`_residual_spectrum`), which depend on the model alone, so a
         path hands them to the next point's first saddle escape; ``None``
         otherwise.
+    inverse_curvature : float or None
+        The solver's scale at the end of training
+        (:attr:`~skprune.solvers.SolverResult.inverse_curvature`), in the
+        units of the objective that :class:`_ScaledObjective` gives training:
+        a later training of the same problem takes its first step with it.
+        ``None`` for fine-tuning.
     """
 
     model: QuadraticModel
@@ -402,6 +408,7 @@ class StageResult:
     converged: bool
     n_escapes: int = 0
     residual_spectrum: tuple | None = None
+    inverse_curvature: float | None = None
 
 
 def continued(first: StageResult, then: StageResult) -> StageResult:
@@ -546,6 +553,7 @@ def train(
     tol: float,
     escape_first: bool = False,
     start_spectrum: tuple | None = None,
+    inverse_curvature: float | None = None,
     modulo_rotations: bool = True,
     verbose: int = 0,
 ) -> StageResult:
@@ -582,6 +590,12 @@ def train(
     columns that grow. ``start_spectrum``, when given, is
     :func:`_residual_spectrum` at ``model`` (the previous path point's
     ``residual_spectrum``): the escape then reuses it.
+
+    ``inverse_curvature``, when given, scales L-BFGS's first step (see
+    :func:`~skprune.solvers.lbfgs`): a start trained within a subspace
+    (:func:`spectral_model`) hands over the scale its training ended with.
+    Each later run (after a saddle escape) starts from the scale of the run
+    before.
 
     Columns that are exactly zero stay out of the arithmetic (a working set):
     the gradient of ``F`` with respect to a zero column is zero (both the loss
@@ -621,8 +635,9 @@ def train(
                 tol=tol,
                 report=_iteration_printer("train", objective, n_iter, verbose),
                 round_off=problem.datafit.round_off,
+                inverse_curvature=inverse_curvature,
             )
-            x = result.x
+            x, inverse_curvature = result.x, result.inverse_curvature
             model = _with_live_columns(model, live, objective.model(x))
             if modulo_rotations and strength > 0:  # where F and F~ agree
                 model = _orthogonal_columns(model)
@@ -662,7 +677,9 @@ def train(
         if verbose:
             print(f"[train] saddle escape: {n_grown} columns can grow")
     curve = np.asarray(curve) * (objective_scale or 1.0)
-    return StageResult(model, curve, n_iter, converged, n_escapes, final_spectrum)
+    return StageResult(
+        model, curve, n_iter, converged, n_escapes, final_spectrum, inverse_curvature
+    )
 
 
 def _orthogonal_columns(model: QuadraticModel) -> QuadraticModel:
@@ -866,9 +883,11 @@ def random_model(
 
 def spectral_model(
     problem: Problem, alpha: float, *, max_iter: int, tol: float
-) -> QuadraticModel:
+) -> tuple[QuadraticModel, float | None]:
     """The spectral start: the columns of :func:`sized_spectral_model`, trained
-    within their span (:func:`_trained_in_span`).
+    within their span (:func:`_trained_in_span`), and the scale its training
+    ended with (``StageResult.inverse_curvature``; ``None`` where it was not
+    trained).
 
     The sizes alone fix each column along an eigenvector of ``C_c``, which
     the planted directions are only near: part of the planted matrix then
@@ -885,7 +904,7 @@ def spectral_model(
     """
     model = sized_spectral_model(problem, alpha)
     if problem.datafit.rank_one:
-        return model
+        return model, None
     return _trained_in_span(
         problem, model, alpha * problem.lambda_max, max_iter=max_iter, tol=tol
     )
@@ -893,13 +912,16 @@ def spectral_model(
 
 def _trained_in_span(
     problem: Problem, model: QuadraticModel, strength: float, *, max_iter, tol
-) -> QuadraticModel:
+) -> tuple[QuadraticModel, float | None]:
     """``model`` trained at penalty ``strength`` with its live columns kept
     within their span: :func:`train` on ``U = B W`` (``B`` the live columns,
     which are orthogonal, normalized) with the datafit's ``in_subspace(B)``,
     whose data have ``p^2`` numbers per sample for ``p`` live columns, so
     that an evaluation costs far less than one over the data (the penalty
-    sees ``||B w_j|| = ||w_j||``). Models with fewer than two live columns
+    sees ``||B w_j|| = ||w_j||``), and the scale its training ended with:
+    ``U = B W`` keeps lengths and the objective's units (those of
+    :class:`_ScaledObjective` for ``problem``), so a training on all the data
+    can take its first step with it. Models with fewer than two live columns
     are returned as they are (no rotation can help them), and so are those
     with more ``p (p + 1) / 2`` than ``d``: restricting dense data is one
     product of ``X`` with that many columns, whose cost grows with them (at
@@ -908,7 +930,7 @@ def _trained_in_span(
     live = np.any(model.factor != 0, axis=0)
     n_live = np.count_nonzero(live)
     if n_live < 2 or n_live * (n_live + 1) // 2 > model.factor.shape[0]:
-        return model
+        return model, None
     columns = model.factor[:, live]
     basis = columns / np.linalg.norm(columns, axis=0)
     signs = model.signs[live]
@@ -921,10 +943,11 @@ def _trained_in_span(
         start_spectrum=None,
     )
     start = QuadraticModel(basis.T @ columns, signs, model.coef, model.intercept)
-    trained = train(restricted, strength, start, max_iter=max_iter, tol=tol).model
+    trained = train(restricted, strength, start, max_iter=max_iter, tol=tol)
     factor = np.zeros_like(model.factor)
-    factor[:, live] = basis @ trained.factor
-    return replace(trained, factor=factor, signs=model.signs)
+    factor[:, live] = basis @ trained.model.factor
+    in_span = replace(trained.model, factor=factor, signs=model.signs)
+    return in_span, trained.inverse_curvature
 
 
 def sized_spectral_model(problem: Problem, alpha: float) -> QuadraticModel:
@@ -1109,11 +1132,12 @@ def start_model(
     *,
     max_iter: int,
     tol: float,
-) -> QuadraticModel:
+) -> tuple[QuadraticModel, float | None]:
     """The start of training: ``"spectral"`` (:func:`spectral_model` at relative
     strength ``alpha``, trained within its span with ``max_iter`` and ``tol``)
     or ``"random"`` (:func:`random_model`, the small random start of the
-    theory)."""
+    theory); and the scale for training's first step (see :func:`train`),
+    ``None`` but for a start that was trained."""
     if init == "spectral":
         return spectral_model(problem, alpha, max_iter=max_iter, tol=tol)
-    return random_model(problem, init_scale, random_state)
+    return random_model(problem, init_scale, random_state), None

@@ -94,7 +94,7 @@ def run_path(
     points : list of PathPoint
     """
     random_state = check_random_state(estimator.random_state)
-    model = start_model(
+    model, inverse_curvature = start_model(
         problem,
         estimator.init,
         alphas[0],
@@ -113,6 +113,7 @@ def run_path(
             tol=estimator.tol,
             escape_first=bool(points),
             start_spectrum=points[-1].trained.residual_spectrum if points else None,
+            inverse_curvature=inverse_curvature,
             modulo_rotations=estimator.modulo_rotations,
             verbose=estimator.verbose,
         )
@@ -146,7 +147,7 @@ def run_path(
             kept = f", kept {point.pruning.support.sum()}" if evaluate else ""
             print(f"[path] alpha={alpha:.3g}: {trained.n_iter} iterations{kept}")
         points.append(point)
-        model = trained.model
+        model, inverse_curvature = trained.model, trained.inverse_curvature
     if not all_converged:
         warn_user(
             "Some points of the path stopped before converging (training or "

@@ -29,12 +29,19 @@ class SolverResult:
         Iterations run.
     converged : bool
         Whether the stopping rule was met before ``max_iter``.
+    inverse_curvature : float or None
+        ``s^T y / y^T y`` of the last iteration (``s`` the step, ``y`` the
+        change of the gradient): the scale that L-BFGS gives its next step,
+        about the inverse of the objective's curvature along the last
+        steps; ``None`` when the solver does not keep it or no iteration
+        gave a positive one.
     """
 
     x: np.ndarray
     objective_curve: list
     n_iter: int
     converged: bool
+    inverse_curvature: float | None = None
 
 
 def _check_finite(value, gradient):
@@ -43,6 +50,16 @@ def _check_finite(value, gradient):
             "the objective or its gradient is not finite: the iterates diverged. "
             "Check the scale of X and y, or lower the initialization scale."
         )
+
+
+def _inverse_curvature(previous, current) -> float | None:
+    """``s^T y / y^T y`` between two iterates ``(x, grad f(x))``, or ``None``
+    where it is not positive."""
+    if previous is None or current is None:
+        return None
+    step, change = current[0] - previous[0], current[1] - previous[1]
+    along, squared = float(step @ change), float(change @ change)
+    return along / squared if along > 0 and squared > 0 else None
 
 
 def lbfgs(
@@ -54,6 +71,7 @@ def lbfgs(
     report: Callable[[int, float], None] | None = None,
     max_restarts: int = 3,
     round_off: float = 0.0,
+    inverse_curvature: float | None = None,
 ) -> SolverResult:
     """Minimize with scipy's L-BFGS-B (no bounds).
 
@@ -71,6 +89,17 @@ def lbfgs(
     whose gradient's round-off exceeds ``sqrt(tol)`` once the objective is
     measured in units of a small loss).
     ``report(iteration, f)``, when given, is called after every iteration.
+
+    First steps. Without memory, L-BFGS-B's first step has unit length
+    along ``-grad f``, whatever the objective's curvature, and when that is
+    too long its line search spends an evaluation to come back.
+    ``inverse_curvature`` (a previous run's
+    :attr:`SolverResult.inverse_curvature`, on an objective of the same
+    units) makes it ``-inverse_curvature * grad f`` instead: L-BFGS-B then
+    runs on ``x = x0 + c z`` from ``z = 0``, with ``c = inverse_curvature
+    * ||grad f(x0)||``, a change of variables to which every later step and
+    the stopping rule are invariant. A restart starts from the scale of the
+    run before it in the same way.
     """
     curve = []
 
@@ -82,35 +111,79 @@ def lbfgs(
         return value, gradient
 
     known = None  # (x, f(x), grad f(x)) where a run stopped: a restart's start
+    last = None  # (x, grad f(x)) of the last evaluation: the iterate, after one
+    iterates = []  # (x, grad f(x)) at the start of a run and after each iteration
 
     def evaluate(x):
+        nonlocal last
         if known is not None and np.array_equal(x, known[0]):
-            return known[1], known[2].copy()
-        return checked(x)
+            value, gradient = known[1], known[2].copy()
+        else:
+            value, gradient = checked(x)
+        last = (x.copy(), gradient.copy())
+        if not iterates:
+            iterates.append(last)
+        return value, gradient
 
     def record(intermediate_result):
         curve.append(float(intermediate_result.fun))
+        iterates.append(last)
         if report is not None:
             report(len(curve) - 1, curve[-1])
 
-    x, n_iter = np.asarray(x0, dtype=float), 0
-    for _ in range(max_restarts + 1):
+    def run(start, scale, remaining):
+        """One L-BFGS-B run on ``x = start + scale * z`` (``x`` itself for
+        ``scale=None``): its final ``x``, ``f``, ``grad f`` and iterations."""
+        options = {"maxiter": remaining, "ftol": tol, "gtol": tol}
+        if scale is None:
+            result = minimize(
+                evaluate,
+                start,
+                jac=True,
+                method="L-BFGS-B",
+                callback=record,
+                options=options,
+            )
+            return result.x, result.fun, result.jac, int(result.nit)
+
+        def scaled(z):
+            value, gradient = evaluate(start + scale * z)
+            return value, scale * gradient
+
+        options["gtol"] = tol * scale  # the same test on grad f
         result = minimize(
-            evaluate,
-            x,
+            scaled,
+            np.zeros_like(start),
             jac=True,
             method="L-BFGS-B",
             callback=record,
-            options={"maxiter": max_iter - n_iter, "ftol": tol, "gtol": tol},
+            options=options,
         )
-        lowered = np.inf if known is None else known[1] - result.fun
-        x, n_iter = result.x, n_iter + int(result.nit)
-        known = (x, result.fun, result.jac)
-        if np.max(np.abs(result.jac), initial=0.0) <= np.sqrt(tol):
-            return SolverResult(x, curve, n_iter, True)
-        if n_iter >= max_iter or lowered <= round_off * abs(result.fun):
+        return start + scale * result.x, result.fun, result.jac / scale, int(result.nit)
+
+    x, n_iter = np.asarray(x0, dtype=float), 0
+    for restart in range(max_restarts + 1):
+        iterates.clear()
+        scale = None
+        if inverse_curvature is not None:
+            value, gradient = evaluate(x)
+            known = (x, value, gradient)
+            scale = inverse_curvature * float(np.linalg.norm(gradient))
+            if not (math.isfinite(scale) and scale > 0):
+                scale = None
+        x, value, gradient, iterations = run(x, scale, max_iter - n_iter)
+        lowered = np.inf if restart == 0 else known[1] - value
+        n_iter += iterations
+        known = (x, value, gradient)
+        if len(iterates) >= 2:
+            inverse_curvature = (
+                _inverse_curvature(iterates[-2], iterates[-1]) or inverse_curvature
+            )
+        if np.max(np.abs(gradient), initial=0.0) <= np.sqrt(tol):
+            return SolverResult(x, curve, n_iter, True, inverse_curvature)
+        if n_iter >= max_iter or lowered <= round_off * abs(value):
             break
-    return SolverResult(x, curve, n_iter, False)
+    return SolverResult(x, curve, n_iter, False, inverse_curvature)
 
 
 def gradient_descent(

@@ -607,6 +607,96 @@ def test_lbfgs_stops_restarting_at_the_round_off_of_f(monkeypatch):
         assert len(ends) == 2 if n_runs == 2 else len(ends) >= 3
 
 
+def test_lbfgs_first_step_is_the_given_inverse_curvature_times_the_gradient():
+    """On f = lam ||x - c||^2 / 2 (curvature lam = 7 in every direction) the
+    first trial step is -g / ||g|| without a scale (L-BFGS-B's unit step) and
+    -g / lam with inverse_curvature = 1 / lam, which lands on c (closed
+    form): then two evaluations in all, one iteration, converged, and the
+    scale returned is s^T y / y^T y = 1 / lam."""
+    lam, center, x0 = 7.0, np.arange(1.0, 5.0), np.zeros(4)
+
+    def objective(x):
+        points.append(x.copy())
+        return 0.5 * lam * float((x - center) @ (x - center)), lam * (x - center)
+
+    points = []
+    lbfgs(objective, x0, max_iter=100, tol=1e-10)
+    gradient = lam * (x0 - center)
+    assert_allclose(points[1], x0 - gradient / np.linalg.norm(gradient), rtol=1e-14)
+
+    points = []
+    result = lbfgs(objective, x0, max_iter=100, tol=1e-10, inverse_curvature=1 / lam)
+    assert len(points) == 2 and result.n_iter == 1 and result.converged
+    assert_allclose(points[1], center, rtol=1e-14)
+    assert_allclose(result.inverse_curvature, 1 / lam, rtol=1e-12)
+
+
+def test_lbfgs_restart_starts_from_the_scale_of_the_run_before(monkeypatch):
+    """On f = lam ||x - c||^2 / 2 (lam = 7) from ||x0 - c|| = 5.5 with
+    tol = 0.5: the unit first step lowers f by a third, less than half, with
+    a gradient far above sqrt(tol), so the run stops and L-BFGS restarts.
+    The restart's first step is -g / lam (the first run's s^T y / y^T y is
+    1 / lam), which lands on c: three points evaluated in two runs
+    (closed form)."""
+    lam, center, x0 = 7.0, np.arange(1.0, 5.0), np.zeros(4)
+    points, runs = [], []
+    run = solvers.minimize
+    monkeypatch.setattr(
+        solvers,
+        "minimize",
+        lambda *args, **kwargs: runs.append(1) or run(*args, **kwargs),
+    )
+
+    def objective(x):
+        points.append(x.copy())
+        return 0.5 * lam * float((x - center) @ (x - center)), lam * (x - center)
+
+    result = lbfgs(objective, x0, max_iter=100, tol=0.5)
+    direction = (center - x0) / np.linalg.norm(center - x0)
+    assert len(runs) == 2 and result.converged
+    assert_allclose(np.array(points), [x0, x0 + direction, center], rtol=1e-14)
+
+
+def test_lbfgs_inverse_curvature_is_that_of_the_last_step():
+    """On f = x^T Q x / 2 - b^T x the scale returned after k + 1 iterations is
+    s^T Q s / s^T Q^2 s (y = Q s) for the step s between the iterates after k
+    and k + 1 iterations, from runs that stop there (closed form)."""
+    objective, _, x0 = strongly_convex_quadratic(seed=3)
+    Q = np.array([objective(e)[1] - objective(np.zeros(8))[1] for e in np.eye(8)])
+    for k in (1, 3):
+        before = lbfgs(objective, x0, max_iter=k, tol=1e-14)
+        after = lbfgs(objective, x0, max_iter=k + 1, tol=1e-14)
+        step = after.x - before.x
+        expected = (step @ Q @ step) / (step @ Q @ Q @ step)
+        assert_allclose(after.inverse_curvature, expected, rtol=1e-10)
+
+
+@pytest.mark.parametrize("inverse_curvature", [1e-8, 0.3, 1e3])
+def test_lbfgs_with_a_first_step_scale_keeps_its_stopping_rule(
+    monkeypatch, inverse_curvature
+):
+    """From a first step far too short, about right, or far too long, one
+    run of L-BFGS-B reaches the closed-form minimizer Q^{-1} b of a strongly
+    convex quadratic, its gradient below sqrt(tol) (the rule of lbfgs): the
+    gradient test applies to grad f itself. Had it been left on the
+    gradient in the scaled variables, c grad f with c = 1e-8 ||g||, the run
+    would stop early with a gradient above sqrt(tol), and restart."""
+    runs = []
+    run = solvers.minimize
+    monkeypatch.setattr(
+        solvers,
+        "minimize",
+        lambda *args, **kwargs: runs.append(1) or run(*args, **kwargs),
+    )
+    objective, x_star, x0 = strongly_convex_quadratic(seed=4)
+    result = lbfgs(
+        objective, x0, max_iter=2000, tol=1e-10, inverse_curvature=inverse_curvature
+    )
+    assert result.converged and len(runs) == 1
+    assert np.max(np.abs(objective(result.x)[1])) <= np.sqrt(1e-10)
+    assert_allclose(result.x, x_star, atol=1e-5 * np.linalg.norm(x_star))
+
+
 def test_gradient_descent_stops_at_a_stationary_start():
     """Started at the closed-form minimizer of a quadratic with zero gradient."""
 

@@ -577,7 +577,7 @@ def test_spectral_start_is_close_to_the_planted_matrix(sensing):
     X, y, U_star = problem(sensing, 2)
     estimator = GroupLassoMatrixSensing(alpha=0.05)
     problem_ = estimator._resolve_problem(*estimator._validate_fit_data(X, y, None))
-    start = spectral_model(problem_, 0.05, max_iter=1000, tol=1e-7)
+    start, _ = spectral_model(problem_, 0.05, max_iter=1000, tol=1e-7)
     d, r = U_star.shape
     assert relative_error(start.factor, U_star) < 2 * np.sqrt(r * d / len(y))
     # the rule: the eigenvectors of C_c above alpha times its top eigenvalue
@@ -707,7 +707,7 @@ def test_spectral_start_trained_in_its_span_is_stationary_there(precompute):
         statistics=estimator._gram_statistics(X, y, None, 30) if precompute else None,
     )
     sized = sized_spectral_model(problem_, estimator.alpha)
-    start = spectral_model(problem_, estimator.alpha, max_iter=1000, tol=1e-7)
+    start, _ = spectral_model(problem_, estimator.alpha, max_iter=1000, tol=1e-7)
     threshold = problem_.penalty.auto_threshold()
     sized_norms = np.sort(np.linalg.norm(sized.factor, axis=0))[::-1]
     norms = np.sort(np.linalg.norm(start.factor, axis=0))[::-1]
@@ -1005,6 +1005,46 @@ def test_path_hands_each_point_the_eigenpairs_of_its_start(precompute, monkeypat
             assert_allclose(
                 np.abs(handed_vectors[:, end]), np.abs(eigenvectors[:, end]), atol=1e-8
             )
+
+
+def test_each_training_starts_with_the_scale_its_start_ended_with(monkeypatch):
+    """The L-BFGS scale (SolverResult.inverse_curvature) is handed on: from
+    the spectral start's training within its span to the training on all
+    the data, from each run of a training to the next, and along a path
+    from each point's training to the next point's. Recorded with a spy on
+    every L-BFGS run of training: its x0 size, the scale it was given and
+    the one it returned."""
+    from skprune import core
+    from skprune.path import run_path
+
+    runs = []
+    original = core.lbfgs
+
+    def spy(objective, x0, **kwargs):
+        result = original(objective, x0, **kwargs)
+        runs.append((x0.size, kwargs["inverse_curvature"], result.inverse_curvature))
+        return result
+
+    monkeypatch.setattr(core, "lbfgs", spy)
+    X, y, U_star = problem("gaussian", 3)
+    d = X.shape[1]
+    GroupLassoMatrixSensing(random_state=0).fit(X, y)
+    in_span = [run for run in runs if run[0] < d]
+    on_data = [run for run in runs if run[0] >= d]
+    assert in_span and on_data and runs.index(on_data[0]) == len(in_span)
+    assert in_span[0][1] is None and in_span[-1][2] is not None
+    chain = in_span + on_data
+    for before, after in zip(chain[:-1], chain[1:], strict=True):
+        assert after[1] == before[2]
+
+    runs.clear()
+    estimator = GroupLassoMatrixSensing(init="random", random_state=0)
+    problem_ = estimator._resolve_problem(*estimator._validate_fit_data(X, y, None))
+    points = run_path(estimator, problem_, np.geomspace(1.0, 0.05, 5), evaluate=False)
+    assert runs[0][1] is None  # a random start was not trained
+    for before, after in zip(runs[:-1], runs[1:], strict=True):
+        assert after[1] == before[2]
+    assert points[-1].trained.inverse_curvature == runs[-1][2]
 
 
 def test_rotating_columns_keeps_the_matrix_and_lowers_the_penalty():
