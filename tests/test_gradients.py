@@ -539,6 +539,18 @@ def test_solver_reports_non_convergence(solver):
     assert np.linalg.norm(result.x - x_star) > 1e-3
 
 
+def counted_runs(monkeypatch) -> list:
+    """A list that gets an entry for every run of scipy's L-BFGS-B that
+    lbfgs starts from now on."""
+    runs, run = [], solvers.minimize
+    monkeypatch.setattr(
+        solvers,
+        "minimize",
+        lambda *args, **kwargs: runs.append(1) or run(*args, **kwargs),
+    )
+    return runs
+
+
 def test_lbfgs_restarts_without_evaluating_their_start_again(monkeypatch):
     """With tol = 0.5 L-BFGS stops after an iteration that lowers
     f = ||x - c||^2 / 2 (f near 100 at the start) by less than half of f,
@@ -548,13 +560,7 @@ def test_lbfgs_restarts_without_evaluating_their_start_again(monkeypatch):
     called at distinct points only, in more than one run of scipy's
     L-BFGS-B."""
     center = np.arange(1.0, 5.0)
-    points, runs = [], []
-    run = solvers.minimize
-    monkeypatch.setattr(
-        solvers,
-        "minimize",
-        lambda *args, **kwargs: runs.append(1) or run(*args, **kwargs),
-    )
+    points, runs = [], counted_runs(monkeypatch)
 
     def objective(x):
         points.append(x.copy())
@@ -639,13 +645,7 @@ def test_lbfgs_restart_starts_from_the_scale_of_the_run_before(monkeypatch):
     1 / lam), which lands on c: three points evaluated in two runs
     (closed form)."""
     lam, center, x0 = 7.0, np.arange(1.0, 5.0), np.zeros(4)
-    points, runs = [], []
-    run = solvers.minimize
-    monkeypatch.setattr(
-        solvers,
-        "minimize",
-        lambda *args, **kwargs: runs.append(1) or run(*args, **kwargs),
-    )
+    points, runs = [], counted_runs(monkeypatch)
 
     def objective(x):
         points.append(x.copy())
@@ -681,13 +681,7 @@ def test_lbfgs_with_a_first_step_scale_keeps_its_stopping_rule(
     gradient test applies to grad f itself. Had it been left on the
     gradient in the scaled variables, c grad f with c = 1e-8 ||g||, the run
     would stop early with a gradient above sqrt(tol), and restart."""
-    runs = []
-    run = solvers.minimize
-    monkeypatch.setattr(
-        solvers,
-        "minimize",
-        lambda *args, **kwargs: runs.append(1) or run(*args, **kwargs),
-    )
+    runs = counted_runs(monkeypatch)
     objective, x_star, x0 = strongly_convex_quadratic(seed=4)
     result = lbfgs(
         objective, x0, max_iter=2000, tol=1e-10, inverse_curvature=inverse_curvature

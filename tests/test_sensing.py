@@ -104,12 +104,7 @@ def test_measure_each_matches_naive(rng, monkeypatch, kind, n_directions, blocke
             7 * D * D * min(n_directions, sensing.PRODUCT_COLUMNS),
         )
     V = rng.standard_normal((D, n_directions))
-    if kind == "dense":
-        matrices = rng.standard_normal((N_SAMPLES, D, D))
-        operator = DenseSensing(matrices)
-    else:
-        X = rng.standard_normal((N_SAMPLES, D))
-        matrices, operator = outer_stack(X), RankOneSensing(X)
+    matrices, operator = random_operator(rng, kind)
     expected = np.column_stack([[v @ A @ v for A in matrices] for v in V.T])
     measured = np.empty((N_SAMPLES, n_directions))
     operator.measure_each(V, measured)
@@ -142,15 +137,20 @@ def test_adjoint_matrices_match_naive(rng, monkeypatch, kind, blocked):
     if blocked:
         monkeypatch.setattr("skprune.sensing.CACHE_BYTES", 0)
         monkeypatch.setattr("skprune.sensing.ADJOINT_BLOCK_ROWS", 7)
-    if kind == "dense":
-        matrices = rng.standard_normal((N_SAMPLES, D, D))
-        operator = DenseSensing(matrices)
-    else:
-        X = rng.standard_normal((N_SAMPLES, D))
-        matrices, operator = outer_stack(X), RankOneSensing(X)
+    matrices, operator = random_operator(rng, kind)
     weights = rng.standard_normal((2, N_SAMPLES))
     expected = [naive_adjoint_matrix(matrices, row) for row in weights]
     assert_close(operator.adjoint_matrices(weights), np.stack(expected))
+
+
+def random_operator(rng, kind):
+    """Random explicit matrices and their operator: dense ``A_i``, or the
+    ``x_i x_i^T`` of random vectors."""
+    if kind == "dense":
+        matrices = rng.standard_normal((N_SAMPLES, D, D))
+        return matrices, DenseSensing(matrices)
+    X = rng.standard_normal((N_SAMPLES, D))
+    return outer_stack(X), RankOneSensing(X)
 
 
 def outer_stack(X):
