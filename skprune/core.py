@@ -18,6 +18,7 @@ whatever the units of ``X`` and ``y``, and ``tol`` means the same thing on
 every problem.
 """
 
+from copy import copy
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -279,9 +280,12 @@ class _ScaledObjective:
     where ``None``), and the objective is divided by ``unit`` (the loss of the
     unpenalized part alone by default).
 
-    It keeps the residual correlation of its last evaluation when the datafit
-    formed it (:meth:`residual_correlation_at`): where the solver stops, a
-    saddle escape reads it instead of another pass over the data.
+    It keeps its last evaluation, in the units of the loss: evaluated at
+    that point again, it returns it without a pass over the data, and so
+    does the same objective in another unit (:meth:`in_unit`); and it keeps
+    the residual correlation the datafit formed there, if it did
+    (:meth:`residual_correlation_at`): where the solver stops, a saddle
+    escape reads it instead of another pass over the data.
     """
 
     def __init__(
@@ -307,7 +311,14 @@ class _ScaledObjective:
         self.shape = (datafit.n_features, signs.shape[0])
         self.factor_whitening = scale.factor_whitening
         self.linear_whitening = scale.linear_whitening if datafit.n_linear else None
-        self._last_correlation = None  # (x, C at x) of the last evaluation
+        self._last = None  # (x, value, gradient, C or None) in units of the loss
+
+    def in_unit(self, unit: float) -> "_ScaledObjective":
+        """The same objective divided by ``unit`` instead, which knows the
+        last evaluation of this one (fine-tuning's refining rounds)."""
+        other = copy(self)
+        other.objective_scale = unit if unit > 0 else 1.0
+        return other
 
     def _pack(self, factor, coef, intercept) -> np.ndarray:
         """Concatenate the blocks; the intercept only when it is fitted."""
@@ -339,18 +350,22 @@ class _ScaledObjective:
         ``C`` depends on ``U`` only through ``U D U^T``, so it holds as well
         for the columns rotated (:func:`_orthogonal_columns`) or padded with
         zero columns."""
-        if self._last_correlation is None:
+        if self._last is None or not np.array_equal(x, self._last[0]):
             return None
-        point, correlation = self._last_correlation
-        return correlation if np.array_equal(x, point) else None
+        return self._last[3]
 
     def __call__(self, x: np.ndarray):
+        if self._last is None or not np.array_equal(x, self._last[0]):
+            self._last = (x.copy(), *self._evaluate(x))
+        _, value, gradient, _ = self._last
+        return value / self.objective_scale, gradient / self.objective_scale
+
+    def _evaluate(self, x: np.ndarray):
+        """``F`` at ``x``, its gradient in ``x`` (both in the units of the
+        loss) and the residual correlation if the datafit formed it."""
         model = self.model(x)
         value, (grad_factor, grad_coef, grad_intercept), correlation = (
             self.datafit.value_gradient_and_correlation(model)
-        )
-        self._last_correlation = (
-            None if correlation is None else (x.copy(), correlation)
         )
         if self.strength > 0:
             if self.modulo_rotations:
@@ -367,7 +382,7 @@ class _ScaledObjective:
             times(self.linear_whitening, grad_coef) * self.linear_scale,
             grad_intercept * self.linear_scale,
         )
-        return value / self.objective_scale, gradient / self.objective_scale
+        return value, gradient, correlation
 
 
 @dataclass
@@ -824,7 +839,12 @@ def fine_tune(
     round when the samples are few for the parameters, as at ``n = 5 d r``,
     and after two when they are many; data fit loosely (a loss above a
     hundredth of that of ``U = 0``) stop after one; noiseless data converge to
-    the planted matrix, at the linear rate.
+    the planted matrix, at the linear rate. A refining round starts where the
+    round before stopped, whose value and gradient the objective in its new
+    unit knows (:meth:`_ScaledObjective.in_unit`): no pass over the data.
+    Its L-BFGS starts without a scale for its first step: the previous
+    round's, tried over 27 planted fits, saved 0 to 6 evaluations but moved
+    the noiseless errors both ways by up to 1.7 times.
     """
     run = get_solver(solver)
     if run is lbfgs:
@@ -833,21 +853,21 @@ def fine_tune(
     unit = floor = scale.loss_at_zero
     floor *= tol**2
     curve, n_iter, converged, refining = [], 0, True, False
+    objective = _ScaledObjective(datafit, None, 0.0, model.signs, scale, unit)
+    x = objective.flatten(model)
     while True:
-        objective = _ScaledObjective(datafit, None, 0.0, model.signs, scale, unit)
-        x0 = objective.flatten(model)
-        if max_iter - n_iter <= 0 or x0.size == 0:
+        if max_iter - n_iter <= 0 or x.size == 0:
             if not curve:
                 curve = [datafit.value(model)]
             break
         result = run(
             objective,
-            x0,
+            x,
             max_iter=max_iter - n_iter,
             tol=tol,
             report=_iteration_printer("fine-tune", objective, n_iter, verbose),
         )
-        model = objective.model(result.x)
+        x, model = result.x, objective.model(result.x)
         round_curve = np.asarray(result.objective_curve) * objective.objective_scale
         curve.extend(round_curve if not curve else round_curve[1:])
         n_iter += result.n_iter
@@ -862,7 +882,7 @@ def fine_tune(
             <= STATISTICAL_FRACTION * _statistical_excess(reached, model, datafit)
         ):
             break
-        unit, refining = reached, True
+        objective, unit, refining = objective.in_unit(reached), reached, True
     return StageResult(model, np.asarray(curve), n_iter, converged)
 
 

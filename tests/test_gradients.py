@@ -485,6 +485,39 @@ def test_scaled_objective(kind, linear, fit_intercept, alpha, modulo_rotations):
     check_gradient(lambda z: objective(z)[0], gradient, x, rng)
 
 
+@pytest.mark.parametrize("kind", ["dense", "rank_one"])
+def test_scaled_objective_evaluates_a_point_once_in_any_unit(kind, monkeypatch):
+    """Evaluated again at the point last evaluated, _ScaledObjective returns
+    the same value and gradient without another datafit evaluation, and so
+    does the objective in another unit (in_unit), its values then in that
+    unit: value * unit and gradient * unit are those of the first. A new
+    point is evaluated."""
+    datafit, *_ = make_problem(kind, "none", False, seed=6)
+    scale = estimate_scale(datafit, MIXED_SIGNS)
+    objective = _ScaledObjective(datafit, None, 0.0, MIXED_SIGNS, scale)
+    evaluated = []
+    original = type(datafit).value_gradient_and_correlation
+    monkeypatch.setattr(
+        type(datafit),
+        "value_gradient_and_correlation",
+        lambda self, model: evaluated.append(model) or original(self, model),
+    )
+    x = np.random.default_rng(16).standard_normal(D * K)
+    value, gradient = objective(x)
+    again_value, again_gradient = objective(x.copy())
+    assert len(evaluated) == 1
+    assert again_value == value and np.array_equal(again_gradient, gradient)
+    unit = 1e-3 * objective.objective_scale
+    refined = objective.in_unit(unit)
+    refined_value, refined_gradient = refined(x)
+    assert len(evaluated) == 1
+    ratio = objective.objective_scale / unit
+    assert_allclose(refined_value, value * ratio, rtol=1e-15)
+    assert_allclose(refined_gradient, gradient * ratio, rtol=1e-15)
+    refined(x + 1e-3)
+    assert len(evaluated) == 2
+
+
 # -- solvers ------------------------------------------------------------------
 
 

@@ -249,6 +249,40 @@ def test_fine_tuning_stops_below_the_statistical_error(
     assert error <= slack * relative_error(V_oracle, U_star)
 
 
+@pytest.mark.parametrize("sensing", SENSINGS)
+def test_refining_rounds_do_not_evaluate_their_start_again(sensing, monkeypatch):
+    """Noiseless data, fine-tuning a pruned model again: it refines in more
+    than one round (the objective is put in another unit at least once), and
+    every round after the first starts where the round before stopped, whose
+    value and gradient it already has: no two evaluations of the loss (the
+    data form) at the same model (factors equal to 1e-14)."""
+    from skprune.core import _ScaledObjective
+    from skprune.datafit import QuadraticLeastSquares
+
+    X, y = make_matrix_sensing(
+        **PROBLEMS[sensing], noise=0.0, sensing=sensing, random_state=0
+    )
+    model = GroupLassoMatrixSensing(precompute=False, random_state=0)
+    model.fit(X, y).prune()
+    factors, units = [], []
+    evaluate = QuadraticLeastSquares.value_gradient_and_correlation
+    monkeypatch.setattr(
+        QuadraticLeastSquares,
+        "value_gradient_and_correlation",
+        lambda self, m: factors.append(m.factor.copy()) or evaluate(self, m),
+    )
+    in_unit = _ScaledObjective.in_unit
+    monkeypatch.setattr(
+        _ScaledObjective,
+        "in_unit",
+        lambda self, unit: units.append(unit) or in_unit(self, unit),
+    )
+    model.refit(X, y)
+    assert units
+    for earlier, later in zip(factors[:-1], factors[1:], strict=True):
+        assert not np.allclose(earlier, later, rtol=1e-14, atol=0)
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("sensing", SENSINGS)
 def test_negative_result_without_penalty(sensing, seed):
