@@ -6,6 +6,7 @@ every iteration.
 """
 
 import math
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -112,7 +113,8 @@ def lbfgs(
 
     known = None  # (x, f(x), grad f(x)) where a run stopped: a restart's start
     last = None  # (x, grad f(x)) of the last evaluation: the iterate, after one
-    iterates = []  # (x, grad f(x)) at the start of a run and after each iteration
+    # (x, grad f(x)) at the last two of: a run's start and its iterations
+    iterates = deque(maxlen=2)
 
     def evaluate(x):
         nonlocal last
