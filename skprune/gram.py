@@ -355,14 +355,15 @@ class GramLeastSquares:
 #: ``benchmarks/bench_precompute.py``. Ill-posed problems
 #: (``n`` near ``d r``) make 3 to 10 times more.
 EVALUATIONS_PER_FIT = 32
-EVALUATIONS_PER_FINE_TUNE = 20
+EVALUATIONS_PER_FINE_TUNE = 16
 EVALUATIONS_PER_ALPHA = 14
 
 #: Per strength of the paths of a CV run, which stop at ``path_tol=1e-5``
 #: rather than ``tol``: the median of the CV runs of
-#: ``benchmarks/bench_precompute.py``, half of the 14 it measured when the
-#: paths ran to ``tol``.
-EVALUATIONS_PER_CV_ALPHA = 7
+#: ``benchmarks/bench_precompute.py`` (7 before each point's training took its
+#: first step with the scale of the point before; 14 when the paths ran to
+#: ``tol``).
+EVALUATIONS_PER_CV_ALPHA = 6
 
 #: Seconds per unit of work with one BLAS thread, measured by
 #: ``benchmarks/bench_precompute.py`` (x86_64, 2 shared cores): one
