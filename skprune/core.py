@@ -350,12 +350,14 @@ class _ScaledObjective:
         ``C`` depends on ``U`` only through ``U D U^T``, so it holds as well
         for the columns rotated (:func:`_orthogonal_columns`) or padded with
         zero columns."""
-        if self._last is None or not np.array_equal(x, self._last[0]):
-            return None
-        return self._last[3]
+        return self._last[3] if self._evaluated_last(x) else None
+
+    def _evaluated_last(self, x: np.ndarray) -> bool:
+        """Whether ``x`` is the point last evaluated."""
+        return self._last is not None and np.array_equal(x, self._last[0])
 
     def __call__(self, x: np.ndarray):
-        if self._last is None or not np.array_equal(x, self._last[0]):
+        if not self._evaluated_last(x):
             self._last = (x.copy(), *self._evaluate(x))
         _, value, gradient, _ = self._last
         return value / self.objective_scale, gradient / self.objective_scale

@@ -133,6 +133,12 @@ class QuadraticLeastSquares:
         machine epsilon of the operator's dtype."""
         return float(np.finfo(self.operator.dtype).eps)
 
+    def _weights_or_ones(self) -> np.ndarray:
+        """The weights normalized to mean one, or ones when there are none."""
+        if self.weights is None:
+            return np.ones(self.operator.n_samples)
+        return self.weights
+
     def _weighted(self, residual: np.ndarray) -> np.ndarray:
         """``s_i r_i`` with the weights normalized to mean one."""
         return residual if self.weights is None else self.weights * residual
@@ -187,33 +193,34 @@ class QuadraticLeastSquares:
         residual = self.residual(model)
         return 0.5 * _dot(residual, self._weighted(residual)) / residual.shape[0]
 
-    def residual_correlation(self, model: QuadraticModel) -> np.ndarray:
-        """``C = (1/n) sum_i s_i (y_i - f_i) S_i``: minus the gradient of ``L``
-        with respect to ``M = U D U^T``."""
+    def _weighted_target_residual(self, model: QuadraticModel) -> np.ndarray:
+        """``s_i (y_i - f_i)``, in the operator's dtype."""
         residual = self.predict(model)
         np.subtract(self.y, residual, out=residual)  # y - f, in place
         if self.weights is not None:
             residual *= self.weights
+        return residual
+
+    def residual_correlation(self, model: QuadraticModel) -> np.ndarray:
+        """``C = (1/n) sum_i s_i (y_i - f_i) S_i``: minus the gradient of ``L``
+        with respect to ``M = U D U^T``."""
+        residual = self._weighted_target_residual(model)
         return self.operator.adjoint_matrix(residual) / len(residual)
 
     def measurement_mean(self) -> np.ndarray:
         """``(1/n) sum_i s_i S_i``, the weighted mean of the measurement
         matrices (for rank-one ones, the second moment of the vectors that
         :meth:`input_second_moments` returns): one pass over the data."""
-        n_samples = self.operator.n_samples
-        weights = np.ones(n_samples) if self.weights is None else self.weights
-        return self.operator.adjoint_matrix(weights) / n_samples
+        weights = self._weights_or_ones()
+        return self.operator.adjoint_matrix(weights) / len(weights)
 
     def residual_correlation_and_measurement_mean(self, model: QuadraticModel):
         """:meth:`residual_correlation` and :meth:`measurement_mean` together,
         in one pass over dense data (:meth:`DenseSensing.adjoint_matrices
         <skprune.sensing.DenseSensing.adjoint_matrices>`)."""
-        residual = self.predict(model)
-        np.subtract(self.y, residual, out=residual)  # y - f, in place
-        weights = np.ones_like(residual) if self.weights is None else self.weights
-        residual *= weights
-        both = self.operator.adjoint_matrices(np.stack([residual, weights]))
-        correlation, mean = both / self.operator.n_samples
+        residual = self._weighted_target_residual(model)
+        rows = np.stack([residual, self._weights_or_ones()])
+        correlation, mean = self.operator.adjoint_matrices(rows) / len(residual)
         return correlation, mean
 
     def mean_residual(self, model: QuadraticModel) -> float:
@@ -288,9 +295,8 @@ class QuadraticLeastSquares:
             return vectors, None
         if vectors is not None and self.linear_design is self.operator.rows:
             return vectors, vectors  # the network: the same rows twice
-        n_samples = self.operator.n_samples
-        weights = np.ones(n_samples) if self.weights is None else self.weights
-        return vectors, self.linear_design.weighted_gram(weights) / n_samples
+        weights = self._weights_or_ones()
+        return vectors, self.linear_design.weighted_gram(weights) / len(weights)
 
     def in_subspace(self, basis: np.ndarray) -> "QuadraticLeastSquares":
         """The same loss as a function of ``W`` for factors ``U = B W``, ``B``

@@ -379,7 +379,7 @@ class GroupLassoMatrixSensingCV(PrunerCVMixin, GroupLassoMatrixSensing):
         once from all the data; each fold's are those minus its held-out
         part's, so every path, and the final fine-tuning, evaluates in Gram
         form. ``"auto"`` weighs these two builds against
-        ``E = 7 * n_alphas * n_folds`` evaluations (the folds' paths and the
+        ``E = 6 * n_alphas * n_folds`` evaluations (the folds' paths and the
         one on all the data, at ``path_tol``; 14 per strength with
         ``path_tol=None``), for a ``G`` of at most a quarter of ``X``'s
         bytes: on the machine measured, from ``n`` of about ``d^2`` for

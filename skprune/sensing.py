@@ -119,15 +119,14 @@ class DenseSensing:
         ``weights`` (shape ``(m, n_samples)``), float64 of shape ``(m, d, d)``,
         in one pass over ``X``: for ``X`` larger than :data:`CACHE_BYTES`,
         block by block of :data:`ADJOINT_BLOCK_ROWS` rows (the sums
-        accumulated in float64), else one vector-matrix product per row."""
-        weights = weights.astype(self.dtype, copy=False)
+        accumulated in float64), else one :meth:`adjoint_matrix` per row."""
         if self._flat.nbytes <= CACHE_BYTES:
-            flat = np.stack([row @ self._flat for row in weights])
-        else:
-            flat = np.zeros((weights.shape[0], self._flat.shape[1]))
-            for start in range(0, self.n_samples, ADJOINT_BLOCK_ROWS):
-                rows = slice(start, start + ADJOINT_BLOCK_ROWS)
-                flat += weights[:, rows] @ self._flat[rows]
+            return np.stack([self.adjoint_matrix(row) for row in weights])
+        weights = weights.astype(self.dtype, copy=False)
+        flat = np.zeros((weights.shape[0], self._flat.shape[1]))
+        for start in range(0, self.n_samples, ADJOINT_BLOCK_ROWS):
+            rows = slice(start, start + ADJOINT_BLOCK_ROWS)
+            flat += weights[:, rows] @ self._flat[rows]
         return np.stack([self._symmetric(row) for row in flat])
 
     def _symmetric(self, correlation):
